@@ -1,0 +1,26 @@
+"""The one error type the exporter raises for bad input or an unusable environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import Diagnostic, Location, Severity
+
+
+class NotesError(Exception):
+    """A user-facing problem: printed as one line `file:line: message — hint`, exit 1."""
+
+    def __init__(self, location: Location | Path | str, message: str, hint: str = ""):
+        if not isinstance(location, Location):
+            location = Location(Path(location), 1)
+        self.location = location
+        self.message = message
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return str(self.diagnostic)
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.location, self.message, self.hint, Severity.ERROR)

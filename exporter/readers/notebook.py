@@ -1,0 +1,72 @@
+"""Jupyter notebooks (.ipynb, nbformat 4): markdown cells are Markdown, code cells are code blocks.
+
+Locations point at cells (`notes.ipynb:cell 12`), since a notebook's JSON lines mean
+nothing to its author.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import NotesError
+from ..model import Location
+from .cells import fence_for, guess_language
+from .source import SourceText, decode, read_bytes, split_front_matter
+
+
+def read_notebook(path: Path) -> SourceText:
+    import nbformat  # only notebooks pay for it
+
+    text = decode(path, read_bytes(path))
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
+        line = getattr(exc, "lineno", 1)
+        raise NotesError(Location(path, line), f"not a valid notebook: {exc}",
+                         "open and re-save it in Jupyter, or export it as Markdown") from None
+    except Exception as exc:  # nbformat raises assorted errors for malformed notebooks
+        raise NotesError(path, f"not a valid notebook: {str(exc).splitlines()[0][:120]}",
+                         "open and re-save it in Jupyter, or export it as Markdown") from None
+    language = _notebook_language(notebook)
+    lines: list[str] = []
+    origins: list[int] = []
+    settings: dict[str, str] = {}
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        cell_lines = source.replace("\r\n", "\n").split("\n")
+        if cell.get("cell_type") == "markdown":
+            if number == 1:
+                settings, skip = split_front_matter(path, cell_lines)
+                cell_lines = cell_lines[skip:]
+        elif cell.get("cell_type") == "code":
+            if not source.strip():
+                continue
+            code = source.strip("\n").split("\n")
+            fence = fence_for(code)
+            cell_lines = [f"{fence}{_cell_language(source, language)}", *code, fence]
+        else:
+            continue
+        lines += [*cell_lines, ""]
+        origins += [number] * (len(cell_lines) + 1)
+    return SourceText(path=path, lines=lines, origins=origins, unit="cell", settings=settings)
+
+
+def _notebook_language(notebook) -> str:
+    metadata = notebook.get("metadata", {})
+    return (metadata.get("language_info", {}).get("name")
+            or metadata.get("kernelspec", {}).get("language")
+            or "python")
+
+
+def _cell_language(source: str, language: str) -> str:
+    """The notebook's language, unless a Python cell plainly holds something else (a Dockerfile, shell)."""
+    if language == "python":
+        guessed = guess_language(source)
+        if guessed not in ("python", "text", "json"):
+            return guessed
+    return language
+
+
+SUFFIXES = (".ipynb",)

@@ -1,0 +1,195 @@
+"""Markdown to safe HTML, once per card, shared by the deck and the PDF.
+
+Python-Markdown renders tables, fenced code (highlighted by Pygments with class names, so
+one stylesheet colours code on cards and on paper), quotes and images after the lists are
+normalised (exporter.lists). nh3 then keeps only harmless markup: no scripts, styles,
+frames, event handlers, `<link>` or `file:` URLs. Images are resolved here for both
+writers: a local image inside the source's folder gets a content-hash name the writers
+serve it under; anything else local is refused with a warning; remote images stay
+references and are never fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as htmllib
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import markdown
+import nh3
+from pygments.formatters import HtmlFormatter
+
+from .lists import normalise_lists
+from .model import Card, Diagnostic, Document, Image, Location
+from .style import CODE_CLASS
+
+EXTENSIONS = ["tables", "fenced_code", "codehilite"]
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align", "colspan", "rowspan", "style"},
+    "th": {"align", "colspan", "rowspan", "style"},
+    "ol": {"start"},
+}
+# `file` passes nh3 only so the filter below can refuse it with a warning.
+URL_SCHEMES = {"http", "https", "mailto", "file"}
+REMOTE = re.compile(r"^(https?:)?//", re.IGNORECASE)
+IMG_TAG = re.compile(r"<img\b[^>]*>")
+IMG_SRC = re.compile(r'\bsrc="([^"]*)"')
+IMG_ALT = re.compile(r'\balt="([^"]*)"')
+TABLE_ALIGN_STYLE = re.compile(r"^text-align: (left|right|center);?$")
+
+
+class _LanguageFormatter(HtmlFormatter):
+    """Pygments HTML that records the language: `<code class="language-python">`."""
+
+    def __init__(self, lang_str: str = "", **options):
+        super().__init__(**options)
+        self.lang_str = lang_str
+
+    def _wrap_code(self, source):
+        yield 0, f'<code class="{self.lang_str}">'
+        yield from source
+        yield 0, "</code>"
+
+
+def new_markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=EXTENSIONS,
+        extension_configs={"codehilite": {
+            "css_class": CODE_CLASS, "guess_lang": False, "pygments_formatter": _LanguageFormatter,
+            "lang_prefix": "language-",
+        }},
+        output_format="html",
+    )
+
+
+class Renderer:
+    """Renders a document's cards; keep one per process (Markdown set-up is not free)."""
+
+    def __init__(self) -> None:
+        self.markdown = new_markdown()
+
+    def to_html(self, text: str) -> str:
+        self.markdown.reset()
+        return self.markdown.convert(normalise_lists(text))
+
+    def inline(self, text: str) -> str:
+        html = self.to_html(text)
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return html
+
+    def render_card(self, card: Card, base: Path) -> list[Diagnostic]:
+        images = ImageResolver(card, base)
+        card.question_html = sanitize(self.inline(card.question), images)
+        card.answer_html = sanitize(self.to_html(card.answer), images)
+        images.take_alt_texts(card.question_html + card.answer_html)
+        card.images = images.images
+        return images.diagnostics
+
+    def render_document(self, document: Document) -> Document:
+        base = document.path.parent
+        for card in document.cards:
+            document.diagnostics.extend(self.render_card(card, base))
+        return document
+
+
+def sanitize(html: str, images: "ImageResolver") -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=images.filter,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+class ImageResolver:
+    """nh3 attribute filter that resolves `<img src>` and drops unsafe attribute values."""
+
+    def __init__(self, card: Card, base: Path):
+        self.card = card
+        self.base = base
+        self.images: list[Image] = []
+        self.diagnostics: list[Diagnostic] = []
+
+    def filter(self, tag: str, attribute: str, value: str) -> str | None:
+        if attribute == "style":
+            return value if TABLE_ALIGN_STYLE.match(value) else None
+        if tag == "img" and attribute == "src":
+            return self.resolve(value)
+        if attribute == "href" and urlsplit(value).scheme.lower() == "file":
+            return None
+        return value
+
+    def resolve(self, src: str) -> str | None:
+        image = Image(src=src, alt="", location=self.location_of(src))
+        if REMOTE.match(src):
+            self.images.append(image)
+            return src
+        path = self.local_path(src)
+        if path is None:
+            return None
+        image.path = path
+        image.media_name = media_name(path)
+        self.images.append(image)
+        return image.media_name
+
+    def local_path(self, src: str) -> Path | None:
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or src.startswith("/"):
+            self.warn(src, "image is not a relative path", "put the image in the notes' folder and link it relatively")
+            return None
+        root = self.base.resolve()
+        path = (root / unquote(parts.path)).resolve()
+        if not path.is_relative_to(root):
+            self.warn(src, "image lies outside the notes' folder and is not included",
+                      "copy it into the notes' folder")
+            return None
+        if not path.is_file():
+            self.warn(src, "image not found", "check the file name, relative to the notes file")
+            return None
+        return path
+
+    def take_alt_texts(self, html: str) -> None:
+        """nh3 shows attributes one at a time: pair each image with its alt text afterwards."""
+        alts = {}
+        for tag in IMG_TAG.findall(html):
+            src, alt = IMG_SRC.search(tag), IMG_ALT.search(tag)
+            if src:
+                alts.setdefault(htmllib.unescape(src[1]), htmllib.unescape(alt[1]) if alt else "")
+        for image in self.images:
+            image.alt = alts.get(image.media_name or image.src, "")
+
+    def location_of(self, src: str) -> Location:
+        card = self.card
+        for offset, line in enumerate(card.answer.split("\n")):
+            if src in line and offset < len(card.answer_lines):
+                return Location(card.location.file, card.answer_lines[offset], card.location.unit)
+        return card.location
+
+    def warn(self, src: str, message: str, hint: str) -> None:
+        self.diagnostics.append(Diagnostic(self.location_of(src), f"{message}: {src[:80]}", hint))
+
+
+def media_name(path: Path) -> str:
+    """A file name from the image's content: identical images share one, edits get a new one."""
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()[:16]
+    return f"notes-{digest}{path.suffix.lower()}"
+
+
+def render(document: Document) -> Document:
+    return Renderer().render_document(document)

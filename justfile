@@ -1,0 +1,27 @@
+# Recipes for notes-export. `pip install -e '.[dev]'` provides `just` (rust-just).
+venv := ".venv"
+bin := venv + "/bin"
+
+# Build the deck and the PDF of every source in source/ into build/
+all *args:
+    {{bin}}/notes-export all {{args}}
+
+# Build only the Anki deck(s)
+deck *args:
+    {{bin}}/notes-export deck {{args}}
+
+# Build only the PDF cheat sheet(s)
+pdf *args:
+    {{bin}}/notes-export pdf {{args}}
+
+# Parse only: counts and warnings
+check *args:
+    {{bin}}/notes-export check {{args}}
+
+# Run the test suite
+test *args:
+    {{bin}}/pytest {{args}}
+
+# Benchmarks side by side with the baselines; writes bench/RESULTS.md
+bench *args:
+    {{bin}}/python bench/run.py {{args}}
