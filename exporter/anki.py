@@ -1,0 +1,357 @@
+"""The Anki writer: a rendered Document becomes `<out>/<stem>.apkg` (genanki), updating in place.
+
+Decks
+    A root deck named after the document's title (or `deck_name`), one subdeck per topic,
+    `Title::01 Databases`. Anki lists subdecks by name and gathers new cards deck by deck,
+    so the zero-padded prefix keeps the topics in document order (`order_prefix=False`
+    drops it). Every card's new-queue position (`due`) is its document index. Deck ids are
+    derived from the deck names (Anki itself maps imported decks by name).
+
+Note type (a compatibility contract)
+    One note type, `MODEL_ID`, fields `FIELDS`, one template `TEMPLATE_NAME`. Anki treats
+    a changed field list or template count as another note type: it adds a "… +" type and
+    never updates the existing notes again. Never change these; tests/test_deck.py pins
+    them. CSS and template *text* may change: the note type's `mod` is bumped then, and
+    Anki updates the type in place.
+
+Identity
+    A note's GUID is `genanki.guid_for(card.identity)`. Two cards with one GUID raise a
+    NotesError naming both places (Anki would import both and corrupt them next time).
+
+The mod rule (what an update changes and what it preserves)
+    Anki updates an existing note only when the incoming note's `mod` is newer, in whole
+    seconds. genanki stamps every note with the build time, which overwrites edits made in
+    Anki on notes we did not change and loses a change built within the same second as
+    the previous build. So this writer reads the previous package at the output path and,
+    per GUID, compares the note's content (all fields and tags):
+
+    * unchanged note  -> keeps the `mod` it had in the previous package, so Anki reports
+      it as a duplicate and leaves the collection's copy (and any edits made there) alone;
+    * changed or new  -> `stamp = max(now, newest mod in the previous package + 1)`,
+      strictly newer than anything we ever wrote, so Anki updates it even when two builds
+      fall within one second. Review history is kept either way (Anki never touches
+      scheduling of existing cards on import).
+
+    The note type follows the same rule (kept `mod` while its CSS/templates are unchanged).
+    Without a previous package (first build, or the output folder was cleaned) every note
+    is stamped `now`: importing that package updates every note, overwriting edits made
+    in Anki. Fields hold nothing that moves when unrelated text moves (no line numbers),
+    so editing one answer changes one note.
+
+    What Anki does not do on re-import: move cards of existing notes to another deck,
+    delete notes whose question was removed from the source (DeckResult.removed counts
+    them), or reposition existing new cards.
+
+Media
+    Images with a local `.path` are packed under their content-hash `.media_name`, the
+    name the rendered HTML already uses. Remote images stay remote references.
+
+Safety
+    Every HTML field passes nh3 once more (the renderer sanitizes already; this is the
+    last line before Anki's webview): no script, style, iframe, event handlers or `file:`.
+    The package is written atomically (exporter.output.atomic_path).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import sqlite3
+import time
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import genanki
+import nh3
+
+from . import render
+from .errors import NotesError
+from .model import Card, CardKind, Diagnostic, Document, Location
+from .output import atomic_path
+from .style import stylesheet, template_text
+
+# --- the compatibility contract: never change these (see the module docstring) --------
+MODEL_ID = 1_733_050_417
+MODEL_NAME = "notes-export Q/A"
+FIELDS = ("Question", "Answer", "Context", "Number", "Kind", "Source")
+TEMPLATE_NAME = "Card"
+# ---------------------------------------------------------------------------------------
+
+NOTES_TAG = "section-notes"  # tag for cards made from a section's/topic's own content
+CONTEXT_SEPARATOR = " › "
+URL_SCHEMES = {"http", "https", "mailto"}  # never `file:` (the renderer lets it reach its own filter)
+
+
+@dataclass(frozen=True)
+class DeckResult:
+    path: Path
+    deck_name: str  # the root deck
+    subdecks: tuple[str, ...]  # full names, in document order
+    note_count: int
+    media_count: int
+    new: int  # notes not in the previous package
+    changed: int  # notes whose content differs from the previous package (stamped newer)
+    unchanged: int  # notes that kept their previous mod (Anki leaves them alone)
+    removed: int  # notes of the previous package that are gone (Anki keeps them)
+    stamp: int  # the mod given to new and changed notes
+    previous_read: bool  # whether a previous package was found and read
+    warnings: tuple[Diagnostic, ...] = field(default=())  # also appended to document.diagnostics
+
+
+def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
+               deck_name: str | None = None) -> DeckResult:
+    """Write `<out_dir>/<document.stem>.apkg` atomically; see the module docstring."""
+    target = Path(out_dir) / f"{document.stem}.apkg"
+    diagnostics: list[Diagnostic] = []
+    previous = _read_previous(target, diagnostics)
+    now = int(time.time())
+    stamp = max([now, *(mod + 1 for mod, _ in previous.notes.values()), previous.model_mod + 1])
+
+    # the root name may nest on purpose ("Uni::BDS M6"); a topic's "::" may not
+    root = "::".join(filter(None, (_deck_name(part) for part in
+                                   (deck_name if deck_name is not None else document.title).split("::"))))
+    root = root or document.stem
+    model = _model(previous, stamp)
+
+    decks: dict[str, genanki.Deck] = {}
+    root_deck = decks[root] = genanki.Deck(
+        deck_id(root), root, description=html.escape(f"Made by notes-export from {document.path.name}"))
+    root_deck.add_model(model)
+    subdecks: list[str] = []
+    seen: dict[str, Card] = {}
+    media: dict[str, Path] = {}
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    width = max(2, len(str(len(document.topics))))
+    for position, topic in enumerate(document.topics):
+        if not topic.cards:
+            continue
+        prefix = f"{position + 1:0{width}d} " if order_prefix else ""
+        title = _deck_name(re.sub(r":{2,}", ":", topic.title)) or "Untitled"
+        name = f"{root}::{prefix}{title}"
+        if name not in decks:
+            decks[name] = genanki.Deck(deck_id(name), name)
+            subdecks.append(name)
+        for card in topic.cards:
+            guid = genanki.guid_for(card.identity)
+            if guid in seen:
+                other = seen[guid]
+                raise NotesError(card.location,
+                                 f"two cards would be one Anki note: this one and {other.location}",
+                                 "give one of them its own explicit id, e.g. `{#my-id}` at the end of the heading")
+            seen[guid] = card
+            fields = note_fields(card, document)
+            tags = note_tags(card)
+            digest = _digest(fields, tags)
+            if guid not in previous.notes:
+                counts["new"] += 1
+                mod = stamp
+            elif previous.notes[guid][1] != digest:
+                counts["changed"] += 1
+                mod = stamp
+            else:
+                counts["unchanged"] += 1
+                mod = previous.notes[guid][0]
+            decks[name].add_note(_Note(model=model, fields=list(fields), tags=tags, guid=guid,
+                                       due=card.index, mod=mod))
+            for image in card.images:
+                if image.path is None or not image.media_name:
+                    continue
+                if not Path(image.path).is_file():
+                    diagnostics.append(Diagnostic(image.location, f"image not found: {image.src}",
+                                                  "it is left out of the deck"))
+                    continue
+                media.setdefault(image.media_name, Path(image.path))
+
+    _write_package(target, list(decks.values()), media, now)
+    document.diagnostics.extend(diagnostics)  # where the CLI looks for warnings
+    return DeckResult(
+        path=target, deck_name=root, subdecks=tuple(subdecks), note_count=len(seen),
+        media_count=len(media), new=counts["new"], changed=counts["changed"],
+        unchanged=counts["unchanged"], removed=len(set(previous.notes) - set(seen)),
+        stamp=stamp, previous_read=previous.found, warnings=tuple(diagnostics))
+
+
+# --- fields, tags, names ------------------------------------------------------------------
+
+def note_fields(card: Card, document: Document) -> tuple[str, ...]:
+    """The note's fields, in the order of FIELDS."""
+    question = sanitize(card.question_html) if card.question_html else html.escape(card.question)
+    context = list(card.context)
+    if context and context[-1].strip() == card.question.strip():
+        context.pop()  # a notes card is prompted by its own heading: don't say it twice
+    return (
+        question,
+        sanitize(card.answer_html),
+        CONTEXT_SEPARATOR.join(html.escape(part) for part in context),
+        html.escape(card.number or ""),
+        CardKind(card.kind).value,
+        html.escape(document.path.name),
+    )
+
+
+def note_tags(card: Card) -> list[str]:
+    """`Topic::Section::Subsection` (spaces made underscores), plus NOTES_TAG for notes cards."""
+    parts = [_tag_part(part) for part in (card.topic, *card.sections)]
+    parts = [part for part in parts if part]
+    tags = ["::".join(parts)] if parts else []
+    if card.kind is CardKind.NOTES:
+        tags.append(NOTES_TAG)
+    return tags
+
+
+def sanitize(fragment: str) -> str:
+    """The renderer's nh3 policy once more; a no-op on the renderer's output."""
+    return nh3.clean(fragment, tags=render.ALLOWED_TAGS, attributes=render.ALLOWED_ATTRIBUTES,
+                     url_schemes=URL_SCHEMES, attribute_filter=_attribute_filter,
+                     link_rel="noopener noreferrer", strip_comments=True)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "style":
+        return value if render.TABLE_ALIGN_STYLE.match(value) else None
+    return value
+
+
+def deck_id(name: str) -> int:
+    """A fixed id for a deck name: positive, below 2**53 (JSON-safe), never Anki's 1."""
+    digest = hashlib.sha256(f"notes-export deck\x00{name}".encode()).digest()
+    return (1 << 40) + int.from_bytes(digest[:8], "big") % (1 << 52)
+
+
+def _tag_part(text: str) -> str:
+    return re.sub(r"[\s\"]+", "_", re.sub(r":{2,}", ":", text).strip()).strip("_:")
+
+
+def _deck_name(text: str) -> str:
+    # control characters and surrounding or repeated blanks are not allowed in Anki's names
+    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f]", " ", text)).strip()
+
+
+def _digest(fields, tags) -> str:
+    payload = "\x1f".join(fields) + "\x00" + " ".join(sorted(set(tags)))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- the note type ------------------------------------------------------------------------
+
+def model_spec() -> dict:
+    """What Anki will see of the note type, minus its mod."""
+    return {
+        "name": MODEL_NAME,
+        "fields": [name for name in FIELDS],
+        "templates": [{"name": TEMPLATE_NAME, "qfmt": template_text("card_front.html"),
+                       "afmt": template_text("card_back.html")}],
+        "css": stylesheet("deck"),
+    }
+
+
+class _Model(genanki.Model):
+    def __init__(self, *args, mod: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mod = mod
+
+    def to_json(self, timestamp, deck_id):
+        return super().to_json(self.mod, deck_id)
+
+
+class _Note(genanki.Note):
+    """A genanki note with its own mod (genanki stamps every note with the build time)."""
+
+    def __init__(self, *args, mod: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mod = mod
+
+    def write_to_db(self, cursor, timestamp, deck_id, id_gen):
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+def _model(previous: "_Previous", stamp: int) -> _Model:
+    spec = model_spec()
+    mod = previous.model_mod if previous.model_digest == _model_digest(spec) else stamp
+    return _Model(MODEL_ID, spec["name"], fields=[{"name": name} for name in spec["fields"]],
+                  templates=[dict(t) for t in spec["templates"]], css=spec["css"], mod=mod)
+
+
+def _model_digest(spec: dict) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+# --- the previous package -----------------------------------------------------------------
+
+@dataclass
+class _Previous:
+    found: bool = False
+    notes: dict[str, tuple[int, str]] = field(default_factory=dict)  # guid -> (mod, digest)
+    model_mod: int = 0
+    model_digest: str = ""
+
+
+def _read_previous(target: Path, diagnostics: list[Diagnostic]) -> _Previous:
+    if not target.exists():
+        return _Previous()
+    try:
+        with zipfile.ZipFile(target) as archive:
+            names = set(archive.namelist())
+            member = next((n for n in ("collection.anki21", "collection.anki2") if n in names), None)
+            if member is None:
+                raise ValueError("no collection inside")
+            data = archive.read(member)
+        db = sqlite3.connect(":memory:")
+        try:
+            db.deserialize(data)
+            previous = _Previous(found=True)
+            for guid, mod, flds, tags in db.execute("SELECT guid, mod, flds, tags FROM notes"):
+                previous.notes[guid] = (int(mod), _digest(flds.split("\x1f"), tags.split()))
+            (models_json,) = db.execute("SELECT models FROM col").fetchone()
+        finally:
+            db.close()
+        model = json.loads(models_json).get(str(MODEL_ID))
+        if model:
+            previous.model_mod = int(model.get("mod", 0))
+            previous.model_digest = _model_digest({
+                "name": model.get("name"),
+                "fields": [f.get("name") for f in model.get("flds", [])],
+                "templates": [{"name": t.get("name"), "qfmt": t.get("qfmt"), "afmt": t.get("afmt")}
+                              for t in model.get("tmpls", [])],
+                "css": model.get("css"),
+            })
+        return previous
+    except (OSError, zipfile.BadZipFile, sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+        diagnostics.append(Diagnostic(
+            Location(target, 1), f"cannot read the previous package ({exc})",
+            "every note is stamped as changed: importing it overwrites edits made in Anki"))
+        return _Previous()
+
+
+# --- writing ------------------------------------------------------------------------------
+
+def _write_package(target: Path, decks: list[genanki.Deck], media: dict[str, Path], now: int) -> None:
+    db = sqlite3.connect(":memory:")
+    try:
+        cursor = db.cursor()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # genanki's "invalid HTML" guess; fields are sanitized
+            genanki.Package(decks).write_to_db(cursor, now, _ids(now))
+        db.commit()
+        collection = db.serialize()
+    finally:
+        db.close()
+    with atomic_path(target) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("collection.anki2", collection)
+            names = sorted(media)
+            archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
+            for i, name in enumerate(names):
+                archive.write(media[name], str(i))
+
+
+def _ids(now: int):
+    """Note and card ids: millisecond-like, unique within the package (Anki remaps clashes)."""
+    next_id = now * 1000
+    while True:
+        yield next_id
+        next_id += 1
