@@ -1,17 +1,27 @@
-"""Building outputs from sources: what the CLI verbs call."""
+"""Building outputs from sources: what the CLI verbs call.
+
+An output whose inputs have not changed since it was written is skipped (exporter.state)
+before anything heavy is imported. Otherwise the source is parsed and rendered once
+(cards rendered before come from a cache), and when both outputs are wanted the PDF is
+laid out in a forked process while the deck is written, so `all` takes about as long as
+the slower of the two.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
+from . import state
 from .errors import NotesError
 from .model import Diagnostic, Document
-from .pipeline import load
 from .readers import SUFFIXES
+from .readers.source import read_bytes
 
 TARGETS = ("deck", "pdf")
+SUFFIX = {"deck": ".apkg", "pdf": ".pdf"}
 
 
 @dataclass
@@ -22,6 +32,13 @@ class Options:
     paper: str = "a4"
     landscape: bool = True
     columns: int = 3
+    jobs: int | None = None  # worker processes for rendering; None: one per core
+
+    def settings_for(self, target: str) -> dict:
+        """The options that change `target`'s bytes: part of its up-to-date fingerprint."""
+        if target == "deck":
+            return {"target": target, "order_prefix": self.order_prefix}
+        return {"target": target, "paper": self.paper, "landscape": self.landscape, "columns": self.columns}
 
 
 @dataclass
@@ -31,6 +48,7 @@ class Report:
     source: Path
     document: Document | None = None
     outputs: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # up to date, not rebuilt
     errors: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -59,12 +77,18 @@ def discover(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def check(source: Path, options: Options) -> Report:
+def output_path(source: Path, target: str, options: Options) -> Path:
+    return options.out / f"{source.stem}{SUFFIX[target]}"
+
+
+def check(source: Path, options: Options, cache_file: Path | None = None) -> Report:
     """Parse and render only: counts and diagnostics, nothing written."""
+    from .pipeline import load
+
     started = time.perf_counter()
     report = Report(source)
     try:
-        report.document = load(source)
+        report.document = load(source, cache_file, options.jobs)
     except NotesError as error:
         report.errors.append(error.diagnostic)
     else:
@@ -75,18 +99,37 @@ def check(source: Path, options: Options) -> Report:
 
 def build(source: Path, targets: tuple[str, ...], options: Options) -> Report:
     started = time.perf_counter()
-    report = check(source, options)
-    if not report.ok:
-        return report
-    document = report.document
-    assert document is not None
     try:
-        for target in targets:
-            report.outputs.append(WRITERS[target](document, options))
+        source_bytes = read_bytes(source)
     except NotesError as error:
-        report.errors.append(error.diagnostic)
+        return Report(source, errors=[error.diagnostic])
+    prints = {target: state.fingerprint(source_bytes, options.settings_for(target)) for target in targets}
+    stale = tuple(target for target in targets if not state.up_to_date(
+        options.out, source.stem, target, output_path(source, target, options), prints[target]))
+    if not stale:
+        return Report(source, skipped=[output_path(source, t, options) for t in targets],
+                      seconds=time.perf_counter() - started)
+    report = check(source, options, state.render_cache_file(options.out, source.stem))
+    report.skipped = [output_path(source, t, options) for t in targets if t not in stale]
+    if report.ok:
+        assert report.document is not None
+        try:
+            report.outputs = _write(report.document, stale, options)
+        except NotesError as error:
+            report.errors.append(error.diagnostic)
+        _remember(report, stale, prints, options)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _remember(report: Report, targets: tuple[str, ...], prints: dict, options: Options) -> None:
+    document = report.document
+    assert document is not None
+    images = sorted(document.dependencies)
+    for target in targets:
+        path = output_path(report.source, target, options)
+        if path in report.outputs:
+            state.remember(options.out, report.source.stem, target, path, prints[target], images)
 
 
 def _failures(document: Document, options: Options) -> list[Diagnostic]:
@@ -97,6 +140,47 @@ def _failures(document: Document, options: Options) -> list[Diagnostic]:
     if options.strict:
         failures.extend(document.warnings)
     return failures
+
+
+def _write(document: Document, targets: tuple[str, ...], options: Options) -> list[Path]:
+    """Write each target; with two, the PDF is laid out in a forked process meanwhile."""
+    if len(targets) < 2 or "fork" not in get_all_start_methods():
+        return [WRITERS[target](document, options) for target in targets]
+    background, foreground = targets[-1], targets[:-1]
+    context = get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_write_in_child, args=(sender, background, document, options))
+    worker.start()
+    sender.close()
+    try:
+        paths = [WRITERS[target](document, options) for target in foreground]
+    finally:
+        outcome = _receive(receiver, worker, document.path)
+    if isinstance(outcome, NotesError):
+        raise outcome
+    return [*paths, outcome]
+
+
+def _write_in_child(sender, target: str, document: Document, options: Options) -> None:
+    try:
+        outcome = WRITERS[target](document, options)
+    except NotesError as error:
+        outcome = error
+    except BaseException as error:  # a crash in the child must still reach the user as one line
+        outcome = NotesError(document.path, f"{target} writer failed: {type(error).__name__}: {error}",
+                             "please report this with the notes file")
+    sender.send(outcome)
+    sender.close()
+
+
+def _receive(receiver, worker, source: Path):
+    try:
+        outcome = receiver.recv()
+    except EOFError:
+        outcome = NotesError(source, "the PDF process ended without a result",
+                             "run `notes-export pdf` alone to see the problem")
+    worker.join()
+    return outcome
 
 
 def _write_deck(document: Document, options: Options) -> Path:

@@ -114,8 +114,10 @@ def _print_build(report: builder.Report, quiet: bool) -> None:
     for diagnostic in report.errors:
         click.echo(f"error: {diagnostic}", err=True)
     if report.ok and not quiet:
-        outputs = ", ".join(str(path) for path in report.outputs)
-        click.echo(f"{report.source} → {outputs} ({report.seconds:.1f} s)")
+        built = ", ".join(str(path) for path in report.outputs)
+        skipped = ", ".join(str(path) for path in report.skipped)
+        parts = [built and f"→ {built}", skipped and f"up to date: {skipped}"]
+        click.echo(f"{report.source} {'; '.join(p for p in parts if p)} ({report.seconds:.2f} s)")
 
 
 @cli.command(name="all")

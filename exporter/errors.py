@@ -21,6 +21,9 @@ class NotesError(Exception):
     def __str__(self) -> str:
         return str(self.diagnostic)
 
+    def __reduce__(self):  # survive the trip back from a worker process
+        return (type(self), (self.location, self.message, self.hint))
+
     @property
     def diagnostic(self) -> Diagnostic:
         return Diagnostic(self.location, self.message, self.hint, Severity.ERROR)

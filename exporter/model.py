@@ -109,6 +109,8 @@ class Document:
     preamble: str = ""  # Markdown before the first heading; not a card
     settings: dict[str, str] = field(default_factory=dict)  # front matter
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Local files the outputs depend on besides the source (images, found or not).
+    dependencies: set[Path] = field(default_factory=set)
 
     @property
     def cards(self) -> list[Card]:

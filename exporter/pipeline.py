@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .batch import render_cards
 from .model import Document
 from .readers import read
-from .render import Renderer
 
 
-def load(path: Path, renderer: Renderer | None = None) -> Document:
-    """Parse and render one source; problems land in `document.diagnostics`."""
-    document = read(Path(path))
-    return (renderer or Renderer()).render_document(document)
+def load(path: Path, cache_file: Path | None = None, jobs: int | None = None) -> Document:
+    """Parse and render one source; problems land in `document.diagnostics`.
+
+    `cache_file` keeps rendered cards between runs; `jobs` caps the worker processes.
+    """
+    return render_cards(read(Path(path)), cache_file, jobs)

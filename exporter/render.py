@@ -21,7 +21,8 @@ import markdown
 import nh3
 from pygments.formatters import HtmlFormatter
 
-from .lists import normalise_lists
+from .lists import BULLET, normalise_lists
+from .readers.cells import FENCE_OPEN
 from .model import Card, Diagnostic, Document, Image, Location
 from .style import CODE_CLASS
 
@@ -82,27 +83,72 @@ class Renderer:
 
     def to_html(self, text: str) -> str:
         self.markdown.reset()
-        return self.markdown.convert(normalise_lists(text))
+        return self.markdown.convert(normalise_lists(guard_long_paragraphs(text)))
 
     def inline(self, text: str) -> str:
+        if not MARKDOWN_SYNTAX.search(text):
+            return htmllib.escape(text, quote=False)  # plain text: skip Markdown's full pipeline
         html = self.to_html(text)
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]
         return html
 
-    def render_card(self, card: Card, base: Path) -> list[Diagnostic]:
+    def render_card(self, card: Card, base: Path) -> ImageResolver:
+        """Fill the card's HTML and images; the returned resolver holds diagnostics and paths tried."""
         images = ImageResolver(card, base)
+        if guard_long_paragraphs(card.answer) is not card.answer:
+            images.diagnostics.append(Diagnostic(
+                card.location, f"answer has a paragraph over {MAX_PARAGRAPH:,} characters; it is shown as plain text",
+                "break it into paragraphs or a list"))
         card.question_html = sanitize(self.inline(card.question), images)
         card.answer_html = sanitize(self.to_html(card.answer), images)
         images.take_alt_texts(card.question_html + card.answer_html)
         card.images = images.images
-        return images.diagnostics
+        return images
 
-    def render_document(self, document: Document) -> Document:
-        base = document.path.parent
-        for card in document.cards:
-            document.diagnostics.extend(self.render_card(card, base))
-        return document
+
+MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\!#|~]|^\s*(?:[-+>]|\d+[.)])\s|  $")
+MAX_PARAGRAPH = 20_000  # Python-Markdown's inline patterns go quadratic on huge paragraphs
+
+
+def guard_long_paragraphs(text: str) -> str:
+    """Escape paragraphs too long for Markdown's inline patterns; return `text` itself if none."""
+    if len(text) <= MAX_PARAGRAPH:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    paragraph: list[str] = []
+    fence: str | None = None
+    changed = False
+
+    def flush() -> None:
+        nonlocal changed
+        if sum(len(line) + 1 for line in paragraph) > MAX_PARAGRAPH:
+            out.extend(["", f'<p class="plain">{htmllib.escape(" ".join(paragraph))}</p>', ""])
+            changed = True
+        else:
+            out.extend(paragraph)
+        paragraph.clear()
+
+    for line in lines:
+        match = FENCE_OPEN.match(line)
+        if fence is not None:
+            out.append(line)
+            if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
+                fence = None
+        elif match:
+            flush()
+            out.append(line)
+            fence = match[1]
+        elif not line.strip():
+            flush()
+            out.append(line)
+        else:
+            if BULLET.match(line):  # each list item is inlined on its own
+                flush()
+            paragraph.append(line)
+    flush()
+    return "\n".join(out) if changed else text
 
 
 def sanitize(html: str, images: "ImageResolver") -> str:
@@ -125,6 +171,7 @@ class ImageResolver:
         self.base = base
         self.images: list[Image] = []
         self.diagnostics: list[Diagnostic] = []
+        self.tried: list[Path] = []  # every local path looked up, found or not
 
     def filter(self, tag: str, attribute: str, value: str) -> str | None:
         if attribute == "style":
@@ -155,6 +202,7 @@ class ImageResolver:
             return None
         root = self.base.resolve()
         path = (root / unquote(parts.path)).resolve()
+        self.tried.append(path)
         if not path.is_relative_to(root):
             self.warn(src, "image lies outside the notes' folder and is not included",
                       "copy it into the notes' folder")
@@ -191,5 +239,3 @@ def media_name(path: Path) -> str:
     return f"notes-{digest}{path.suffix.lower()}"
 
 
-def render(document: Document) -> Document:
-    return Renderer().render_document(document)

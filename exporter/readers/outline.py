@@ -50,14 +50,19 @@ def parse_heading(line: str) -> tuple[int, str, str | None] | None:
     return len(match[1]), text, explicit[1] if explicit else None
 
 
-def split_headings(source: SourceText) -> tuple[list[int], list[Heading]]:
-    """Return the preamble's line indexes and every heading with its body, skipping code fences."""
+def split_headings(source: SourceText) -> tuple[list[int], list[Heading], int | None]:
+    """Return the preamble's line indexes, every heading with its body (code fences skipped),
+    and the index of a fence left open at the end, if any."""
     preamble: list[int] = []
     headings: list[Heading] = []
     fence: str | None = None
+    fence_start: int | None = None
     for index, line in enumerate(source.lines):
         parsed = None if fence else parse_heading(line)
+        was_open = fence is not None
         fence = _next_fence_state(line, fence)
+        if fence is not None and not was_open:
+            fence_start = index
         if parsed:
             level, text, explicit_id = parsed
             headings.append(Heading(level, text, explicit_id, index, []))
@@ -65,7 +70,7 @@ def split_headings(source: SourceText) -> tuple[list[int], list[Heading]]:
             headings[-1].body.append(index)
         else:
             preamble.append(index)
-    return preamble, headings
+    return preamble, headings, fence_start if fence is not None else None
 
 
 def _next_fence_state(line: str, fence: str | None) -> str | None:
@@ -106,7 +111,13 @@ class OutlineBuilder:
         self.seen: dict[str, Card] = {}
 
     def build(self) -> Document:
-        preamble, headings = split_headings(self.source)
+        preamble, headings, open_fence = split_headings(self.source)
+        if open_fence is not None:
+            fence = self.source.lines[open_fence].strip()
+            self.document.diagnostics.append(Diagnostic(
+                self.source.location(open_fence),
+                f"code fence {fence[:3]!s} is never closed, so everything after it is code",
+                f"close it with a line {fence[:3]} after the code", Severity.ERROR))
         self.document.preamble = "\n".join(self.source.lines[i] for i in preamble).strip()
         for heading in headings:
             self.add(heading)
