@@ -25,3 +25,7 @@ test *args:
 # Benchmarks side by side with the baselines; writes bench/RESULTS.md
 bench *args:
     {{bin}}/python bench/run.py {{args}}
+
+# Long property-based run (hypothesis): random notes through the reader and the real Anki
+fuzz:
+    NOTES_EXPORT_FUZZ_PROFILE=fuzz NOTES_EXPORT_FUZZ_DECKS=600 {{bin}}/pytest -q tests/test_fuzz.py

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import state
 from .errors import NotesError
-from .model import Diagnostic, Document
+from .model import CardKind, Diagnostic, Document
 from .readers import SUFFIXES
 from .readers.source import read_bytes
 
@@ -33,12 +33,14 @@ class Options:
     landscape: bool = True
     columns: int = 3
     jobs: int | None = None  # worker processes for rendering; None: one per core
+    fetch_images: bool = False  # the only network access, opt-in (exporter.download)
 
     def settings_for(self, target: str) -> dict:
         """The options that change `target`'s bytes: part of its up-to-date fingerprint."""
+        common = {"target": target, "fetch_images": self.fetch_images}
         if target == "deck":
-            return {"target": target, "order_prefix": self.order_prefix}
-        return {"target": target, "paper": self.paper, "landscape": self.landscape, "columns": self.columns}
+            return {**common, "order_prefix": self.order_prefix}
+        return {**common, "paper": self.paper, "landscape": self.landscape, "columns": self.columns}
 
 
 @dataclass
@@ -113,6 +115,10 @@ def build(source: Path, targets: tuple[str, ...], options: Options) -> Report:
     report.skipped = [output_path(source, t, options) for t in targets if t not in stale]
     if report.ok:
         assert report.document is not None
+        if options.fetch_images:
+            from .download import fetch_images
+
+            fetch_images(report.document, state.state_dir(options.out) / "images")
         try:
             report.outputs = _write(report.document, stale, options)
         except NotesError as error:
@@ -134,7 +140,7 @@ def _remember(report: Report, targets: tuple[str, ...], prints: dict, options: O
 
 def _failures(document: Document, options: Options) -> list[Diagnostic]:
     failures = list(document.errors)
-    if not document.cards and not failures:
+    if not failures and not any(card.kind is CardKind.QUESTION for card in document.cards):
         failures.append(NotesError(document.path, "no questions found",
                                    "write topics as `# Topic` and questions as `## 1. Question?` headings").diagnostic)
     if options.strict:

@@ -42,6 +42,8 @@ out_option = click.option(
     show_default=True, help="Folder for the outputs (<out>/<stem>.apkg, <out>/<stem>.pdf).")
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+fetch_option = click.option("--fetch-images", is_flag=True,
+                            help="Download remote images into the build (default: never touch the network).")
 
 
 def deck_options(command):
@@ -125,12 +127,13 @@ def _print_build(report: builder.Report, quiet: bool) -> None:
 @out_option
 @strict_option
 @quiet_option
+@fetch_option
 @deck_options
 @pdf_options
-def all_(sources, out, strict, quiet, order_prefix, paper, portrait, columns):
+def all_(sources, out, strict, quiet, fetch_images, order_prefix, paper, portrait, columns):
     """Build the deck and the PDF of each source."""
     options = builder.Options(out=out, strict=strict, order_prefix=order_prefix, paper=paper.lower(),
-                              landscape=not portrait, columns=columns)
+                              landscape=not portrait, columns=columns, fetch_images=fetch_images)
     _run(sources, ("deck", "pdf"), options, quiet)
 
 
@@ -139,10 +142,12 @@ def all_(sources, out, strict, quiet, order_prefix, paper, portrait, columns):
 @out_option
 @strict_option
 @quiet_option
+@fetch_option
 @deck_options
-def deck(sources, out, strict, quiet, order_prefix):
+def deck(sources, out, strict, quiet, fetch_images, order_prefix):
     """Build the Anki deck (.apkg) of each source."""
-    _run(sources, ("deck",), builder.Options(out=out, strict=strict, order_prefix=order_prefix), quiet)
+    options = builder.Options(out=out, strict=strict, order_prefix=order_prefix, fetch_images=fetch_images)
+    _run(sources, ("deck",), options, quiet)
 
 
 @cli.command()
@@ -150,10 +155,12 @@ def deck(sources, out, strict, quiet, order_prefix):
 @out_option
 @strict_option
 @quiet_option
+@fetch_option
 @pdf_options
-def pdf(sources, out, strict, quiet, paper, portrait, columns):
+def pdf(sources, out, strict, quiet, fetch_images, paper, portrait, columns):
     """Build the printable PDF cheat sheet of each source."""
-    options = builder.Options(out=out, strict=strict, paper=paper.lower(), landscape=not portrait, columns=columns)
+    options = builder.Options(out=out, strict=strict, paper=paper.lower(), landscape=not portrait,
+                              columns=columns, fetch_images=fetch_images)
     _run(sources, ("pdf",), options, quiet)
 
 
