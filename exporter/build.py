@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
-from . import state
+from . import config, state
 from .errors import NotesError
 from .model import CardKind, Diagnostic, Document
 from .readers import SUFFIXES
@@ -34,12 +34,21 @@ class Options:
     columns: int = 3
     jobs: int | None = None  # worker processes for rendering; None: one per core
     fetch_images: bool = False  # the only network access, opt-in (exporter.download)
+    title: str | None = None  # None: front matter `title:`, else the file name
+    deck_name: str | None = None  # None: the title
+
+    @classmethod
+    def from_settings(cls, settings: config.Resolved, out: Path, jobs: int | None = None) -> "Options":
+        value = {name: item.value for name, item in settings.items()}
+        return cls(out=out, strict=value["strict"], order_prefix=value["order-prefix"], paper=value["paper"],
+                   landscape=not value["portrait"], columns=value["columns"], jobs=jobs,
+                   fetch_images=value["fetch-images"], title=value["title"], deck_name=value["deck-name"])
 
     def settings_for(self, target: str) -> dict:
         """The options that change `target`'s bytes: part of its up-to-date fingerprint."""
-        common = {"target": target, "fetch_images": self.fetch_images}
+        common = {"target": target, "fetch_images": self.fetch_images, "title": self.title}
         if target == "deck":
-            return {**common, "order_prefix": self.order_prefix}
+            return {**common, "order_prefix": self.order_prefix, "deck_name": self.deck_name}
         return {**common, "paper": self.paper, "landscape": self.landscape, "columns": self.columns}
 
 
@@ -51,6 +60,7 @@ class Report:
     document: Document | None = None
     outputs: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # up to date, not rebuilt
+    settings: config.Resolved = field(default_factory=dict)  # what was in effect, with origins
     errors: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -83,14 +93,28 @@ def output_path(source: Path, target: str, options: Options) -> Path:
     return options.out / f"{source.stem}{SUFFIX[target]}"
 
 
-def check(source: Path, options: Options, cache_file: Path | None = None) -> Report:
-    """Parse and render only: counts and diagnostics, nothing written."""
+def settings(source: Path, flags: dict, source_bytes: bytes) -> config.Resolved:
+    return config.resolve(source, flags, config.front_matter_text(source, source_bytes))
+
+
+def check(source: Path, flags: dict, out: Path | None = None, jobs: int | None = None) -> Report:
+    """Parse and render only: counts, diagnostics and settings, nothing written."""
+    try:
+        source_bytes = read_bytes(source)
+        resolved = settings(source, flags, source_bytes)
+    except NotesError as error:
+        return Report(source, errors=[error.diagnostic])
+    options = Options.from_settings(resolved, out or Path("build"), jobs)
+    return _load(source, options, resolved, cache_file=None)
+
+
+def _load(source: Path, options: Options, resolved: config.Resolved, cache_file: Path | None) -> Report:
     from .pipeline import load
 
     started = time.perf_counter()
-    report = Report(source)
+    report = Report(source, settings=resolved)
     try:
-        report.document = load(source, cache_file, options.jobs)
+        report.document = load(source, cache_file, options.jobs, title=options.title)
     except NotesError as error:
         report.errors.append(error.diagnostic)
     else:
@@ -99,19 +123,22 @@ def check(source: Path, options: Options, cache_file: Path | None = None) -> Rep
     return report
 
 
-def build(source: Path, targets: tuple[str, ...], options: Options) -> Report:
+def build(source: Path, targets: tuple[str, ...], flags: dict, out: Path, jobs: int | None = None) -> Report:
+    """Build `targets` for one source, skipping outputs that are up to date."""
     started = time.perf_counter()
     try:
         source_bytes = read_bytes(source)
+        resolved = settings(source, flags, source_bytes)
     except NotesError as error:
         return Report(source, errors=[error.diagnostic])
+    options = Options.from_settings(resolved, out, jobs)
     prints = {target: state.fingerprint(source_bytes, options.settings_for(target)) for target in targets}
     stale = tuple(target for target in targets if not state.up_to_date(
         options.out, source.stem, target, output_path(source, target, options), prints[target]))
     if not stale:
-        return Report(source, skipped=[output_path(source, t, options) for t in targets],
+        return Report(source, skipped=[output_path(source, t, options) for t in targets], settings=resolved,
                       seconds=time.perf_counter() - started)
-    report = check(source, options, state.render_cache_file(options.out, source.stem))
+    report = _load(source, options, resolved, state.render_cache_file(options.out, source.stem))
     report.skipped = [output_path(source, t, options) for t in targets if t not in stale]
     if report.ok:
         assert report.document is not None
@@ -192,7 +219,7 @@ def _receive(receiver, worker, source: Path):
 def _write_deck(document: Document, options: Options) -> Path:
     from .anki import write_deck
 
-    return write_deck(document, options.out, order_prefix=options.order_prefix).path
+    return write_deck(document, options.out, order_prefix=options.order_prefix, deck_name=options.deck_name).path
 
 
 def _write_pdf(document: Document, options: Options) -> Path:

@@ -1,11 +1,14 @@
 """The `notes-export` command: parse arguments, call the library, print, exit.
 
 Exit codes: 0 success (warnings allowed), 1 bad input, 2 usage.
+Settings come from pyproject.toml / notes-export.toml / front matter (exporter.config);
+a flag given on the command line overrides them, so flags default to None here.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -14,50 +17,71 @@ import click
 from . import build as builder
 from .errors import NotesError
 from .model import CardKind
+from .progress import Progress
 
 DEFAULT_SOURCE = Path("source")
+TARGETS = {"all": ("deck", "pdf"), "deck": ("deck",), "pdf": ("pdf",)}
 
 
 def _sources(paths: tuple[Path, ...]) -> list[Path]:
-    if not paths:
-        if not DEFAULT_SOURCE.is_dir():
-            raise click.UsageError(f"no SOURCES given and no {DEFAULT_SOURCE}/ folder here — "
-                                   "name a notes file or run in the folder that holds source/")
-        paths = (DEFAULT_SOURCE,)
     try:
-        return builder.discover(list(paths))
+        return builder.discover(list(_source_roots(paths)))
     except NotesError as error:
-        _fail(error)
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
 
 
-def _fail(error: NotesError):
-    click.echo(f"error: {error}", err=True)
-    sys.exit(1)
+def _source_roots(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    if paths:
+        return paths
+    if not DEFAULT_SOURCE.is_dir():
+        raise click.UsageError(f"no SOURCES given and no {DEFAULT_SOURCE}/ folder here — "
+                               "name a notes file or run in the folder that holds source/")
+    return (DEFAULT_SOURCE,)
 
 
-sources_argument = click.argument(
-    "sources", nargs=-1, type=click.Path(exists=True, path_type=Path))
+# --- options ------------------------------------------------------------------------
+
+def _options(*decorators):
+    def apply(command):
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+    return apply
+
+
+sources_argument = click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path))
 out_option = click.option(
-    "-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-    show_default=True, help="Folder for the outputs (<out>/<stem>.apkg, <out>/<stem>.pdf).")
-strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+    "-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
+    help="Folder for the outputs (<out>/<stem>.apkg, <out>/<stem>.pdf).")
+strict_option = click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-fetch_option = click.option("--fetch-images", is_flag=True,
+verbose_option = click.option("-v", "--verbose", is_flag=True, help="Print more detail.")
+fetch_option = click.option("--fetch-images", is_flag=True, default=None,
                             help="Download remote images into the build (default: never touch the network).")
+title_option = click.option("--title", help="Document title (default: front matter, else the file name).")
+deck_options = _options(
+    click.option("--deck-name", help="Root deck name (default: the title)."),
+    click.option("--order-prefix/--no-order-prefix", default=None,
+                 help="Number subdecks (01 Databases) so Anki lists them in document order [default: on]."))
+pdf_options = _options(
+    click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), help="Paper size [default: a4]."),
+    click.option("--portrait/--landscape", default=None, help="Page orientation [default: landscape]."),
+    click.option("--columns", type=click.IntRange(1, 4), help="Columns per page [default: 3]."))
+build_options = _options(sources_argument, out_option, strict_option, quiet_option, verbose_option,
+                         fetch_option, title_option)
+
+FLAG_SETTINGS = {"title": "title", "deck_name": "deck-name", "order_prefix": "order-prefix", "paper": "paper",
+                 "portrait": "portrait", "columns": "columns", "strict": "strict", "fetch_images": "fetch-images"}
 
 
-def deck_options(command):
-    return click.option("--order-prefix/--no-order-prefix", default=True, show_default=True,
-                        help="Number subdecks (01 Databases) so Anki lists them in document order.")(command)
+def _flags(params: dict) -> dict:
+    """The settings given on the command line (None: not given, so config files decide)."""
+    return {setting: params[name] for name, setting in FLAG_SETTINGS.items()
+            if name in params and params[name] is not None}
 
 
-def pdf_options(command):
-    command = click.option("--columns", type=click.IntRange(1, 4), default=3, show_default=True,
-                           help="Columns per page.")(command)
-    command = click.option("--portrait", is_flag=True, help="Portrait pages (default: landscape).")(command)
-    return click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4",
-                        show_default=True, help="Paper size.")(command)
-
+# --- commands -----------------------------------------------------------------------
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version("notes-export"), prog_name="notes-export")
@@ -66,24 +90,26 @@ def cli():
 
     SOURCES are notes files (.md, .markdown, .txt, .ipynb) or folders of them; the
     default is source/. Questions are headings; answers are the Markdown beneath them.
+    Settings can also live in pyproject.toml ([tool.notes-export]) or notes-export.toml.
     """
 
 
 @cli.command()
 @sources_argument
 @strict_option
-def check(sources, strict):
+@verbose_option
+def check(sources, strict, verbose):
     """Parse only: print counts and problems for each source."""
-    options = builder.Options(strict=strict)
+    flags = _flags({"strict": strict})
     failed = False
     for source in _sources(sources):
-        report = builder.check(source, options)
+        report = builder.check(source, flags)
         failed |= not report.ok
-        _print_check(report)
+        _print_check(report, verbose)
     sys.exit(1 if failed else 0)
 
 
-def _print_check(report: builder.Report) -> None:
+def _print_check(report: builder.Report, verbose: bool) -> None:
     document = report.document
     if document is not None:
         cards = document.cards
@@ -91,77 +117,106 @@ def _print_check(report: builder.Report) -> None:
         code = sum(card.answer_html.count('<div class="highlight">') for card in cards)
         images = sum(len(card.images) for card in cards)
         click.echo(f"{report.source}: {len(document.topics)} topics, {len(cards)} cards "
-                   f"({len(cards) - notes} questions, {notes} notes), "
-                   f"{code} code blocks, {images} images")
+                   f"({len(cards) - notes} questions, {notes} notes), {code} code blocks, {images} images")
         for diagnostic in document.warnings:
             click.echo(f"  warning: {diagnostic}")
+    if verbose and report.settings:
+        click.echo("  settings in effect:")
+        for name, item in report.settings.items():
+            click.echo(f"    {name} = {item.value!r}  ({item.origin})")
     for diagnostic in report.errors:
         if document is None or diagnostic not in document.warnings:
             click.echo(f"error: {diagnostic}", err=True)
 
 
-def _run(sources, targets, options: builder.Options, quiet: bool) -> None:
+def _build_command(name: str, help_text: str, extra=()):
+    @cli.command(name=name, help=help_text)
+    @build_options
+    @_options(*extra)
+    def command(sources, out, quiet, verbose, **params):
+        failed = build_all(_sources(sources), TARGETS[name], _flags(params), out, quiet, verbose)
+        sys.exit(1 if failed else 0)
+    return command
+
+
+def build_all(sources: list[Path], targets, flags: dict, out: Path, quiet: bool, verbose: bool) -> bool:
+    """Build each source; print one line each. Returns True if any failed."""
     failed = False
-    for source in _sources(sources):
-        report = builder.build(source, targets, options)
+    progress = Progress(enabled=not quiet, total=len(sources))
+    for source in sources:
+        progress.step(f"building {source.name}")
+        report = builder.build(source, targets, flags, out)
+        progress.clear()
         failed |= not report.ok
-        _print_build(report, quiet)
-    sys.exit(1 if failed else 0)
+        _print_build(report, quiet, verbose)
+    progress.done()
+    return failed
 
 
-def _print_build(report: builder.Report, quiet: bool) -> None:
+def _print_build(report: builder.Report, quiet: bool, verbose: bool, prefix: str = "") -> None:
     for diagnostic in report.warnings:
         if diagnostic not in report.errors:
-            click.echo(f"warning: {diagnostic}", err=True)
+            click.echo(f"{prefix}warning: {diagnostic}", err=True)
     for diagnostic in report.errors:
-        click.echo(f"error: {diagnostic}", err=True)
-    if report.ok and not quiet:
-        built = ", ".join(str(path) for path in report.outputs)
-        skipped = ", ".join(str(path) for path in report.skipped)
-        parts = [built and f"→ {built}", skipped and f"up to date: {skipped}"]
-        click.echo(f"{report.source} {'; '.join(p for p in parts if p)} ({report.seconds:.2f} s)")
+        click.echo(f"{prefix}error: {diagnostic}", err=True)
+    if not report.ok or quiet:
+        return
+    built = ", ".join(str(path) for path in report.outputs)
+    skipped = ", ".join(str(path) for path in report.skipped)
+    parts = [built and f"→ {built}", skipped and f"up to date: {skipped}"]
+    click.echo(f"{prefix}{report.source} {'; '.join(p for p in parts if p)} ({report.seconds:.2f} s)")
+    if verbose and report.document is not None:
+        document = report.document
+        click.echo(f"{prefix}  {len(document.topics)} topics, {len(document.cards)} cards, "
+                   f"{len(document.warnings)} warnings")
+        for path in report.outputs:
+            click.echo(f"{prefix}  {path}: {path.stat().st_size:,} bytes")
 
 
-@cli.command(name="all")
-@sources_argument
-@out_option
-@strict_option
-@quiet_option
-@fetch_option
-@deck_options
-@pdf_options
-def all_(sources, out, strict, quiet, fetch_images, order_prefix, paper, portrait, columns):
-    """Build the deck and the PDF of each source."""
-    options = builder.Options(out=out, strict=strict, order_prefix=order_prefix, paper=paper.lower(),
-                              landscape=not portrait, columns=columns, fetch_images=fetch_images)
-    _run(sources, ("deck", "pdf"), options, quiet)
+all_command = _build_command("all", "Build the deck and the PDF of each source.", (deck_options, pdf_options))
+deck_command = _build_command("deck", "Build the Anki deck (.apkg) of each source.", (deck_options,))
+pdf_command = _build_command("pdf", "Build the printable PDF cheat sheet of each source.", (pdf_options,))
 
 
 @cli.command()
-@sources_argument
-@out_option
-@strict_option
-@quiet_option
-@fetch_option
+@build_options
 @deck_options
-def deck(sources, out, strict, quiet, fetch_images, order_prefix):
-    """Build the Anki deck (.apkg) of each source."""
-    options = builder.Options(out=out, strict=strict, order_prefix=order_prefix, fetch_images=fetch_images)
-    _run(sources, ("deck",), options, quiet)
-
-
-@cli.command()
-@sources_argument
-@out_option
-@strict_option
-@quiet_option
-@fetch_option
 @pdf_options
-def pdf(sources, out, strict, quiet, fetch_images, paper, portrait, columns):
-    """Build the printable PDF cheat sheet of each source."""
-    options = builder.Options(out=out, strict=strict, paper=paper.lower(), landscape=not portrait,
-                              columns=columns, fetch_images=fetch_images)
-    _run(sources, ("pdf",), options, quiet)
+@click.option("--only", type=click.Choice(["all", "deck", "pdf"]), default="all", show_default=True,
+              help="Which outputs to keep up to date.")
+def watch(sources, out, quiet, verbose, only, **params):
+    """Rebuild on every save (Ctrl-C to stop); only changed sources are rebuilt."""
+    from watchfiles import watch as watch_changes
+
+    roots = _source_roots(sources)
+    flags = _flags(params)
+    targets = TARGETS[only]
+    build_all(_sources(sources), targets, flags, out, quiet, verbose)
+    click.echo(f"watching {', '.join(str(root) for root in roots)} — Ctrl-C to stop", err=True)
+    out_resolved = out.resolve()
+    try:
+        for changes in watch_changes(*roots, *_config_paths(), debounce=200, raise_interrupt=True,
+                                     watch_filter=lambda _, path: not Path(path).resolve().is_relative_to(out_resolved)):
+            started = time.strftime("%H:%M:%S")
+            try:
+                current = builder.discover(list(roots))
+            except NotesError as error:
+                click.echo(f"{started} error: {error}", err=True)
+                continue
+            for source in current:
+                report = builder.build(source, targets, flags, out)
+                if report.outputs or report.errors:
+                    _print_build(report, quiet=False, verbose=verbose, prefix=f"{started} ")
+            del changes
+    except KeyboardInterrupt:
+        pass
+    click.echo("stopped watching", err=True)
+
+
+def _config_paths() -> list[Path]:
+    from .config import CONFIG_FILE
+
+    return [path for path in (Path("pyproject.toml"), Path(CONFIG_FILE)) if path.is_file()]
 
 
 def main() -> None:

@@ -116,7 +116,7 @@ def test_source_that_disappears_or_cannot_be_read(tmp_path, monkeypatch):
     from exporter import build
 
     gone = tmp_path / "gone.md"
-    report = build.build(gone, ("deck",), build.Options(out=tmp_path / "out"))
+    report = build.build(gone, ("deck",), {}, tmp_path / "out")
     assert [str(e) for e in report.errors] == [f"{gone}:1: file not found — check the path, or run from "
                                                "the folder that holds source/"]
     notes = write_notes(tmp_path, GOOD)
@@ -125,7 +125,7 @@ def test_source_that_disappears_or_cannot_be_read(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(Path, "read_bytes", refuse)
-    report = build.build(notes, ("deck",), build.Options(out=tmp_path / "out"))
+    report = build.build(notes, ("deck",), {}, tmp_path / "out")
     assert "cannot read file: Permission denied" in str(report.errors[0])
 
 

@@ -15,7 +15,7 @@ READERS.update({suffix: notebook.read_notebook for suffix in notebook.SUFFIXES})
 SUFFIXES = tuple(READERS)
 
 
-def read(path: Path) -> Document:
+def read(path: Path, title: str | None = None) -> Document:
     """Parse one source into the model (answers still Markdown; see exporter.render)."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
@@ -23,5 +23,5 @@ def read(path: Path) -> Document:
         raise NotesError(path, f"unsupported file type {path.suffix or '(none)'}",
                          f"use one of {', '.join(SUFFIXES)}")
     source = reader(path)
-    title = source.settings.get("title") or title_from_stem(path.stem)
+    title = title or source.settings.get("title") or title_from_stem(path.stem)
     return OutlineBuilder(source, title).build()

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import NotesError
 from ..model import Location
 from .cells import fence_for, guess_language
-from .source import SourceText, decode, read_bytes, split_front_matter
+from .source import SourceText, clean_text, decode, read_bytes, split_front_matter
 
 
 def read_notebook(path: Path) -> SourceText:
@@ -35,7 +35,8 @@ def read_notebook(path: Path) -> SourceText:
     for number, cell in enumerate(notebook.get("cells", []), start=1):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        cell_lines = source.replace("\r\n", "\n").split("\n")
+        source = clean_text(source)
+        cell_lines = source.split("\n")
         if cell.get("cell_type") == "markdown":
             if number == 1:
                 settings, skip = split_front_matter(path, cell_lines)

@@ -54,7 +54,15 @@ def decode(path: Path, data: bytes) -> str:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise NotesError(Location(path, line), f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {column})",
                          "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return clean_text(text)
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Lines end in `\n`; control characters (which break Anki's field separator) are dropped."""
+    return CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def split_front_matter(path: Path, lines: list[str]) -> tuple[dict[str, str], int]:

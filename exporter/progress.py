@@ -1,0 +1,36 @@
+"""Progress on a terminal: one line on stderr, rewritten in place; silent otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class Progress:
+    """Shows `[2/5] building notes.md …` while long builds run, only on an interactive terminal."""
+
+    def __init__(self, enabled: bool = True, total: int = 1, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and self.stream.isatty()
+        self.total = total
+        self.count = 0
+        self.started = time.monotonic()
+        self.shown = False
+
+    def step(self, message: str) -> None:
+        self.count += 1
+        if not self.enabled:
+            return
+        counter = f"[{self.count}/{self.total}] " if self.total > 1 else ""
+        self.stream.write(f"\r\x1b[2K{counter}{message} …")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.enabled and self.shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self.shown = False
+
+    def done(self) -> None:
+        self.clear()
