@@ -29,3 +29,7 @@ bench *args:
 # Long property-based run (hypothesis): random notes through the reader and the real Anki
 fuzz:
     NOTES_EXPORT_FUZZ_PROFILE=fuzz NOTES_EXPORT_FUZZ_DECKS=600 {{bin}}/pytest -q tests/test_fuzz.py
+
+# README pictures from the sample (a PDF page, a card front and back) into docs/img/
+screenshots:
+    {{bin}}/python tools/screenshots.py
