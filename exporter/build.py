@@ -125,21 +125,51 @@ def _load(source: Path, options: Options, resolved: config.Resolved, cache_file:
 
 def build(source: Path, targets: tuple[str, ...], flags: dict, out: Path, jobs: int | None = None) -> Report:
     """Build `targets` for one source, skipping outputs that are up to date."""
+    def load(options: Options, resolved: config.Resolved) -> Report:
+        return _load(source, options, resolved, state.render_cache_file(options.out, source.stem))
+
+    return _build(source, [source], targets, flags, out, jobs, load)
+
+
+def build_merged(sources: list[Path], targets: tuple[str, ...], flags: dict, out: Path,
+                 jobs: int | None = None) -> Report:
+    """One deck (a subdeck per file) and one PDF from several sources."""
+    from .merge import merge, merged_path
+
+    def load(options: Options, resolved: config.Resolved) -> Report:
+        started = time.perf_counter()
+        file_options = Options(**{**vars(options), "title": None})  # each file keeps its own title
+        parts = [_load(source, file_options, resolved, state.render_cache_file(options.out, source.stem))
+                 for source in sources]
+        report = Report(target, settings=resolved, errors=[e for part in parts for e in part.errors])
+        if report.ok:
+            report.document = merge([part.document for part in parts], title, target)
+            report.errors.extend(_failures(report.document, options))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    title, target = merged_path(sources, flags.get("title"))
+    return _build(target, sources, targets, {**flags, "title": title}, out, jobs, load)
+
+
+def _build(name: Path, sources: list[Path], targets: tuple[str, ...], flags: dict, out: Path,
+           jobs: int | None, load) -> Report:
     started = time.perf_counter()
     try:
-        source_bytes = read_bytes(source)
-        resolved = settings(source, flags, source_bytes)
+        contents = [read_bytes(source) for source in sources]
+        resolved = settings(name, flags, contents[0] if len(sources) == 1 else b"")
     except NotesError as error:
-        return Report(source, errors=[error.diagnostic])
+        return Report(name, errors=[error.diagnostic])
     options = Options.from_settings(resolved, out, jobs)
-    prints = {target: state.fingerprint(source_bytes, options.settings_for(target)) for target in targets}
+    everything = b"".join(str(source).encode() + b"\0" + content for source, content in zip(sources, contents))
+    prints = {target: state.fingerprint(everything, options.settings_for(target)) for target in targets}
     stale = tuple(target for target in targets if not state.up_to_date(
-        options.out, source.stem, target, output_path(source, target, options), prints[target]))
+        options.out, name.stem, target, output_path(name, target, options), prints[target]))
     if not stale:
-        return Report(source, skipped=[output_path(source, t, options) for t in targets], settings=resolved,
+        return Report(name, skipped=[output_path(name, t, options) for t in targets], settings=resolved,
                       seconds=time.perf_counter() - started)
-    report = _load(source, options, resolved, state.render_cache_file(options.out, source.stem))
-    report.skipped = [output_path(source, t, options) for t in targets if t not in stale]
+    report = load(options, resolved)
+    report.skipped = [output_path(name, t, options) for t in targets if t not in stale]
     if report.ok:
         assert report.document is not None
         if options.fetch_images:

@@ -68,8 +68,10 @@ pdf_options = _options(
     click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), help="Paper size [default: a4]."),
     click.option("--portrait/--landscape", default=None, help="Page orientation [default: landscape]."),
     click.option("--columns", type=click.IntRange(1, 4), help="Columns per page [default: 3]."))
+merge_option = click.option("--merge", is_flag=True,
+                            help="One deck (a subdeck per file) and one PDF from all SOURCES.")
 build_options = _options(sources_argument, out_option, strict_option, quiet_option, verbose_option,
-                         fetch_option, title_option)
+                         fetch_option, title_option, merge_option)
 
 FLAG_SETTINGS = {"title": "title", "deck_name": "deck-name", "order_prefix": "order-prefix", "paper": "paper",
                  "portrait": "portrait", "columns": "columns", "strict": "strict", "fetch_images": "fetch-images"}
@@ -133,14 +135,22 @@ def _build_command(name: str, help_text: str, extra=()):
     @cli.command(name=name, help=help_text)
     @build_options
     @_options(*extra)
-    def command(sources, out, quiet, verbose, **params):
-        failed = build_all(_sources(sources), TARGETS[name], _flags(params), out, quiet, verbose)
+    def command(sources, out, quiet, verbose, merge, **params):
+        failed = build_all(_sources(sources), TARGETS[name], _flags(params), out, quiet, verbose, merge)
         sys.exit(1 if failed else 0)
     return command
 
 
-def build_all(sources: list[Path], targets, flags: dict, out: Path, quiet: bool, verbose: bool) -> bool:
-    """Build each source; print one line each. Returns True if any failed."""
+def build_all(sources: list[Path], targets, flags: dict, out: Path, quiet: bool, verbose: bool,
+              merge: bool = False) -> bool:
+    """Build each source (or all of them as one, with `merge`); print one line each. True if any failed."""
+    if merge:
+        progress = Progress(enabled=not quiet)
+        progress.step(f"building {len(sources)} sources as one")
+        report = builder.build_merged(sources, targets, flags, out)
+        progress.done()
+        _print_build(report, quiet, verbose)
+        return not report.ok
     failed = False
     progress = Progress(enabled=not quiet, total=len(sources))
     for source in sources:
@@ -184,14 +194,14 @@ pdf_command = _build_command("pdf", "Build the printable PDF cheat sheet of each
 @pdf_options
 @click.option("--only", type=click.Choice(["all", "deck", "pdf"]), default="all", show_default=True,
               help="Which outputs to keep up to date.")
-def watch(sources, out, quiet, verbose, only, **params):
+def watch(sources, out, quiet, verbose, merge, only, **params):
     """Rebuild on every save (Ctrl-C to stop); only changed sources are rebuilt."""
     from watchfiles import watch as watch_changes
 
     roots = _source_roots(sources)
     flags = _flags(params)
     targets = TARGETS[only]
-    build_all(_sources(sources), targets, flags, out, quiet, verbose)
+    build_all(_sources(sources), targets, flags, out, quiet, verbose, merge)
     click.echo(f"watching {', '.join(str(root) for root in roots)} — Ctrl-C to stop", err=True)
     out_resolved = out.resolve()
     try:
@@ -203,8 +213,9 @@ def watch(sources, out, quiet, verbose, only, **params):
             except NotesError as error:
                 click.echo(f"{started} error: {error}", err=True)
                 continue
-            for source in current:
-                report = builder.build(source, targets, flags, out)
+            reports = ([builder.build_merged(current, targets, flags, out)] if merge else
+                       [builder.build(source, targets, flags, out) for source in current])
+            for report in reports:
                 if report.outputs or report.errors:
                     _print_build(report, quiet=False, verbose=verbose, prefix=f"{started} ")
             del changes
