@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .readers.cells import FENCE_OPEN
+from .fences import next_fence
 
 BULLET = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])[ \t]+(\S.*)$")
 RULE = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$")
@@ -48,16 +48,13 @@ def normalise_lists(markdown: str) -> str:
     for line in markdown.split("\n"):
         if fence is not None:
             out.append(line)
-            match = FENCE_OPEN.match(line)
-            if match and match[1][0] == fence[0] and len(match[1]) >= len(fence) and not line.strip()[len(match[1]):]:
-                fence = None
+            fence = next_fence(line.lstrip(), fence)
             continue
-        fence_match = FENCE_OPEN.match(line.lstrip())
-        if fence_match:
+        fence = next_fence(line.lstrip(), None)
+        if fence is not None:  # a fence inside a list ends the list: Markdown fences cannot nest there
             if state.open:
                 state = _end_list(out)
             out.append(line.lstrip())
-            fence = fence_match[1]
             continue
         bullet = BULLET.match(line)
         if bullet and not RULE.match(line):

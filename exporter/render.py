@@ -22,8 +22,8 @@ import nh3
 from pygments.formatters import HtmlFormatter
 
 from .lists import BULLET, normalise_lists
-from .readers.cells import FENCE_OPEN
-from .model import Card, Diagnostic, Document, Image, Location
+from .fences import next_fence
+from .model import Card, Diagnostic, Image, Location
 from .style import CODE_CLASS
 
 EXTENSIONS = ["tables", "fenced_code", "codehilite"]
@@ -131,15 +131,14 @@ def guard_long_paragraphs(text: str) -> str:
         paragraph.clear()
 
     for line in lines:
-        match = FENCE_OPEN.match(line)
         if fence is not None:
             out.append(line)
-            if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
-                fence = None
-        elif match:
+            fence = next_fence(line, fence)
+            continue
+        fence = next_fence(line, None)
+        if fence is not None:
             flush()
             out.append(line)
-            fence = match[1]
         elif not line.strip():
             flush()
             out.append(line)

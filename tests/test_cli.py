@@ -1,11 +1,8 @@
 """The command line: counts, exit codes, one-line errors."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from exporter.cli import cli
@@ -41,24 +38,6 @@ def test_usage_errors_exit_2(tmp_path):
     assert run("pdf", "--columns", "9", str(SAMPLE)).returncode == 2
     no_source = run("check", cwd=tmp_path)
     assert no_source.returncode == 2 and "source/" in no_source.stderr
-
-
-@pytest.mark.parametrize("content, message", [
-    (b"", "no questions found"),
-    (b"just prose, no headings\n", "no questions found"),
-    (b"# T\n## What?\ncaf\xe9\n", "not valid UTF-8"),
-    (b"\x00\x01\x02binary", "binary file"),
-    (b"# T\n## 1. What?\na\n## 2. What?\nb\n", "appears twice"),
-])
-def test_bad_input_is_one_line_with_location_and_exit_1(tmp_path, content, message):
-    path = tmp_path / "bad.md"
-    path.write_bytes(content)
-    result = run("check", str(path))
-    assert result.returncode == 1
-    errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(f"error: {path}:") and message in errors[0] and " — " in errors[0]
-    assert "Traceback" not in result.stderr
 
 
 def test_non_utf8_error_names_the_line(tmp_path):

@@ -9,7 +9,7 @@ from exporter import config
 from exporter.errors import NotesError
 
 from anki_helpers import collection  # noqa: F401
-from conftest import ROOT, write_notes
+from conftest import write_notes
 
 NOTES = "# T\n## 1. What is it?\nIt.\n"
 

@@ -1,14 +1,12 @@
 """Structure rules, on the real sample and on small notes."""
 
-import re
 
-import pytest
 
 from exporter.model import CardKind
 from exporter.pipeline import load
 from exporter.readers import read
 
-from conftest import SAMPLE, write_notes
+from conftest import write_notes
 
 
 def questions(document):

@@ -13,6 +13,8 @@ import ast
 import json
 import re
 
+from ..fences import next_fence
+
 CELL_MARKER = re.compile(r"^In \[(?:\s*|None|\d+)\]:\s*$")
 CELL_ENDING_HEADING = re.compile(r"^ {0,3}#{2,6}[ \t]+\S")
 PROSE_MARKUP = re.compile(r"^(?:[-*+] \S|\d+[.)] \S|!\[|> |\|)")
@@ -83,7 +85,7 @@ def fence_code_cells(lines: list[str], origins: list[int]) -> tuple[list[str], l
     open_fence: str | None = None
     while index < len(lines):
         line = lines[index]
-        open_fence = _track_fence(line, open_fence)
+        open_fence = next_fence(line, open_fence)
         if open_fence is not None or not CELL_MARKER.match(line):
             out.append(line)
             out_origins.append(origins[index])
@@ -116,16 +118,3 @@ def _cell_end(lines: list[str], start: int) -> int:
             return index
         after_blank = not line.strip()
     return len(lines)
-
-
-FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-def _track_fence(line: str, open_fence: str | None) -> str | None:
-    """Follow Markdown code fences so markers inside an existing fence stay code."""
-    match = FENCE_OPEN.match(line)
-    if open_fence is None:
-        return match[1] if match else None
-    if match and match[1][0] == open_fence[0] and len(match[1]) >= len(open_fence) and not line.strip()[len(match[1]):]:
-        return None  # this line closes the fence
-    return open_fence

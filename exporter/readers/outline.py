@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..model import Card, CardKind, Diagnostic, Document, Location, Severity, Topic
-from .cells import FENCE_OPEN
+from ..fences import next_fence
 from .source import SourceText
 
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -60,7 +60,7 @@ def split_headings(source: SourceText) -> tuple[list[int], list[Heading], int | 
     for index, line in enumerate(source.lines):
         parsed = None if fence else parse_heading(line)
         was_open = fence is not None
-        fence = _next_fence_state(line, fence)
+        fence = next_fence(line, fence)
         if fence is not None and not was_open:
             fence_start = index
         if parsed:
@@ -71,14 +71,6 @@ def split_headings(source: SourceText) -> tuple[list[int], list[Heading], int | 
         else:
             preamble.append(index)
     return preamble, headings, fence_start if fence is not None else None
-
-
-def _next_fence_state(line: str, fence: str | None) -> str | None:
-    match = FENCE_OPEN.match(line)
-    if fence is None:
-        return match[1] if match else None
-    closes = match and match[1][0] == fence[0] and len(match[1]) >= len(fence) and not line.strip()[len(match[1]):]
-    return None if closes else fence
 
 
 def classify(text: str) -> tuple[str, str | None, str]:
