@@ -30,6 +30,10 @@ bench *args:
 fuzz:
     NOTES_EXPORT_FUZZ_PROFILE=fuzz NOTES_EXPORT_FUZZ_DECKS=600 {{bin}}/pytest -q tests/test_fuzz.py
 
+# Render the cheat sheet's first page and its most code-heavy page to PNG (needs pdftoppm)
+preview *args:
+    {{bin}}/python tools/preview.py {{args}}
+
 # README pictures from the sample (a PDF page, a card front and back) into docs/img/
 screenshots:
     {{bin}}/python tools/screenshots.py
