@@ -47,9 +47,22 @@ Media
     name the rendered HTML already uses. Remote images stay remote references.
 
 Safety
-    Every HTML field passes nh3 once more (the renderer sanitizes already; this is the
-    last line before Anki's webview): no script, style, iframe, event handlers or `file:`.
+    Every HTML field is checked once more before Anki's webview sees it. The renderer's
+    output is already nh3-clean, so a cheap check (one compiled regex and a tag-balance
+    scan, ~10 µs a field) first proves a field is in that form: only allow-listed tags
+    with allow-listed attributes, http(s)/mailto or relative URLs, text-align styles,
+    escaped text, no comments, every tag closed in order. Such a field is kept as it is
+    (nh3 would return it unchanged); any other (HTML built by hand, a renderer bug) passes
+    nh3 with the renderer's policy: no script, style, iframe, event handlers or `file:`.
     The package is written atomically (exporter.output.atomic_path).
+
+Speed
+    genanki re-reads and re-writes the collection's deck and note-type JSON once per deck
+    (quadratic in subdecks) and inserts rows one at a time, so this writer uses genanki
+    for the collection's schema and the deck and note-type JSON only, and writes the notes
+    and cards itself in two `executemany` calls (the rows genanki would write, column for
+    column). The previous package is compared field by field, without hashing. The
+    package is deflated at level 1: four times faster than the default, ~20% larger.
 """
 
 from __future__ import annotations
@@ -60,13 +73,14 @@ import json
 import re
 import sqlite3
 import time
-import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import genanki
 import nh3
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
 from . import render
 from .errors import NotesError
@@ -102,6 +116,23 @@ class DeckResult:
     warnings: tuple[Diagnostic, ...] = field(default=())  # also appended to document.diagnostics
 
 
+@dataclass(frozen=True)
+class _Note:
+    guid: str
+    fields: tuple[str, ...]
+    tags: str  # Anki's column format: " tag1 tag2 "
+    mod: int
+    due: int
+
+
+@dataclass
+class _Deck:
+    id: int
+    name: str
+    description: str = ""
+    notes: list[_Note] = field(default_factory=list)
+
+
 def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
                deck_name: str | None = None) -> DeckResult:
     """Write `<out_dir>/<document.stem>.apkg` atomically; see the module docstring."""
@@ -109,18 +140,16 @@ def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
     diagnostics: list[Diagnostic] = []
     previous = _read_previous(target, diagnostics)
     now = int(time.time())
-    stamp = max([now, *(mod + 1 for mod, _ in previous.notes.values()), previous.model_mod + 1])
+    stamp = max(now, previous.newest_mod + 1, previous.model_mod + 1)
 
     # the root name may nest on purpose ("Uni::BDS M6"); a topic's "::" may not
     root = "::".join(filter(None, (_deck_name(part) for part in
                                    (deck_name if deck_name is not None else document.title).split("::"))))
     root = root or document.stem
-    model = _model(previous, stamp)
+    spec = model_spec()
+    model_mod = previous.model_mod if previous.model_digest == _model_digest(spec) else stamp
 
-    decks: dict[str, genanki.Deck] = {}
-    root_deck = decks[root] = genanki.Deck(
-        deck_id(root), root, description=html.escape(f"Made by notes-export from {document.path.name}"))
-    root_deck.add_model(model)
+    decks = {root: _Deck(deck_id(root), root, html.escape(f"Made by notes-export from {document.path.name}"))}
     subdecks: list[str] = []
     seen: dict[str, Card] = {}
     media: dict[str, Path] = {}
@@ -130,10 +159,10 @@ def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
         if not topic.cards:
             continue
         prefix = f"{position + 1:0{width}d} " if order_prefix else ""
-        title = _deck_name(re.sub(r":{2,}", ":", topic.title)) or "Untitled"
+        title = _deck_name(_COLONS.sub(":", topic.title)) or "Untitled"
         name = f"{root}::{prefix}{title}"
         if name not in decks:
-            decks[name] = genanki.Deck(deck_id(name), name)
+            decks[name] = _Deck(deck_id(name), name)
             subdecks.append(name)
         for card in topic.cards:
             guid = genanki.guid_for(card.identity)
@@ -145,18 +174,17 @@ def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
             seen[guid] = card
             fields = note_fields(card, document)
             tags = note_tags(card)
-            digest = _digest(fields, tags)
-            if guid not in previous.notes:
+            before = previous.notes.get(guid)
+            if before is None:
                 counts["new"] += 1
                 mod = stamp
-            elif previous.notes[guid][1] != digest:
+            elif before[1:] != _content(fields, tags):
                 counts["changed"] += 1
                 mod = stamp
             else:
                 counts["unchanged"] += 1
-                mod = previous.notes[guid][0]
-            decks[name].add_note(_Note(model=model, fields=list(fields), tags=tags, guid=guid,
-                                       due=card.index, mod=mod))
+                mod = before[0]
+            decks[name].notes.append(_Note(guid, fields, f" {' '.join(tags)} ", mod, card.index))
             for image in card.images:
                 if image.path is None or not image.media_name:
                     continue
@@ -166,12 +194,12 @@ def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
                     continue
                 media.setdefault(image.media_name, Path(image.path))
 
-    _write_package(target, list(decks.values()), media, now)
+    _write_package(target, _model(spec), model_mod, list(decks.values()), media, now)
     document.diagnostics.extend(diagnostics)  # where the CLI looks for warnings
     return DeckResult(
         path=target, deck_name=root, subdecks=tuple(subdecks), note_count=len(seen),
         media_count=len(media), new=counts["new"], changed=counts["changed"],
-        unchanged=counts["unchanged"], removed=len(set(previous.notes) - set(seen)),
+        unchanged=counts["unchanged"], removed=len(previous.notes.keys() - seen.keys()),
         stamp=stamp, previous_read=previous.found, warnings=tuple(diagnostics))
 
 
@@ -204,7 +232,13 @@ def note_tags(card: Card) -> list[str]:
 
 
 def sanitize(fragment: str) -> str:
-    """The renderer's nh3 policy once more; a no-op on the renderer's output."""
+    """The renderer's nh3 policy once more; a no-op on the renderer's output.
+
+    A fragment already in the sanitized form (the renderer's output) is returned after one
+    regex match and a tag-balance check; anything else passes nh3.
+    """
+    if _SANITIZED.fullmatch(fragment) and _balanced(fragment):
+        return fragment
     return nh3.clean(fragment, tags=render.ALLOWED_TAGS, attributes=render.ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES, attribute_filter=_attribute_filter,
                      link_rel="noopener noreferrer", strip_comments=True)
@@ -216,6 +250,58 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+VOID_TAGS = {"br", "col", "hr", "img"}
+
+
+def _sanitized_form() -> re.Pattern[str]:
+    """A regex matching only HTML that is safe as it stands, in the form nh3 writes it.
+
+    Text is escaped (`&amp; &lt; &gt; &nbsp;`, no raw `<>&` or no-break space); every tag
+    is an allowed one with allowed attributes only, values double-quoted and escaped; URLs
+    are relative (no `:` before the first `/?#`) or http(s)/mailto; styles are the
+    renderer's text-align ones; `<a>` ends with nh3's rel. No comments, no other markup.
+    """
+    text = r"(?:[^<>&\xa0]++|&(?:amp|lt|gt|nbsp);)*+"
+    value = r'"(?:[^"<>&\xa0]++|&(?:amp|quot|nbsp);)*+"'
+    url = (r'"(?:(?:https?|mailto):(?:[^"<>&\xa0]++|&amp;)*+'
+           r'|(?:[^"<>&\xa0:/?#]++|&amp;)*+(?:[/?#](?:[^"<>&\xa0]++|&amp;)*+)?+)"')
+    special = {"href": url, "src": url, "style": r'"text-align: (?:left|right|center);?"'}
+
+    def opening(tags: list[str], end: str = ">") -> str:
+        names = set().union(*(render.ALLOWED_ATTRIBUTES.get(key, set()) for key in ("*", tags[0])))
+        attributes = "|".join(f"{name}={special.get(name, value)}" for name in sorted(names))
+        return f"<(?:{'|'.join(tags)})(?: (?:{attributes}))*+{end}"
+
+    by_attributes: dict[frozenset[str], list[str]] = {}
+    for tag in sorted(render.ALLOWED_TAGS - {"a"}):
+        by_attributes.setdefault(frozenset(render.ALLOWED_ATTRIBUTES.get(tag, ())), []).append(tag)
+    openings = [opening(tags) for tags in by_attributes.values()]
+    openings.append(opening(["a"], ' rel="noopener noreferrer">'))
+    closing = f"</(?:{'|'.join(sorted(render.ALLOWED_TAGS - VOID_TAGS))})>"
+    return re.compile(f"{text}(?:(?:{'|'.join(openings)}|{closing}){text})*+")
+
+
+def _balanced(fragment: str) -> bool:
+    """Every tag closed in order, so a field cannot close or leave open the card's own markup."""
+    open_tags: list[str] = []
+    for closing, name in _TAG_NAME.findall(fragment):
+        if name in VOID_TAGS:
+            continue
+        if not closing:
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return False
+    return not open_tags
+
+
+_SANITIZED = _sanitized_form()
+_TAG_NAME = re.compile(r"<(/?)([a-z0-9]+)")
+_COLONS = re.compile(r":{2,}")
+_TAG_BLANKS = re.compile(r"[\s\"]+")
+_NAME_CONTROLS = re.compile(r"[\x00-\x1f]")
+_NAME_BLANKS = re.compile(r"\s+")
+
+
 def deck_id(name: str) -> int:
     """A fixed id for a deck name: positive, below 2**53 (JSON-safe), never Anki's 1."""
     digest = hashlib.sha256(f"notes-export deck\x00{name}".encode()).digest()
@@ -223,17 +309,17 @@ def deck_id(name: str) -> int:
 
 
 def _tag_part(text: str) -> str:
-    return re.sub(r"[\s\"]+", "_", re.sub(r":{2,}", ":", text).strip()).strip("_:")
+    return _TAG_BLANKS.sub("_", _COLONS.sub(":", text).strip()).strip("_:")
 
 
 def _deck_name(text: str) -> str:
     # control characters and surrounding or repeated blanks are not allowed in Anki's names
-    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f]", " ", text)).strip()
+    return _NAME_BLANKS.sub(" ", _NAME_CONTROLS.sub(" ", text)).strip()
 
 
-def _digest(fields, tags) -> str:
-    payload = "\x1f".join(fields) + "\x00" + " ".join(sorted(set(tags)))
-    return hashlib.sha256(payload.encode()).hexdigest()
+def _content(fields, tags) -> tuple[str, str]:
+    """What decides whether a note changed: all fields, and the set of tags."""
+    return "\x1f".join(fields), " ".join(sorted(set(tags)))
 
 
 # --- the note type ------------------------------------------------------------------------
@@ -249,31 +335,9 @@ def model_spec() -> dict:
     }
 
 
-class _Model(genanki.Model):
-    def __init__(self, *args, mod: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.mod = mod
-
-    def to_json(self, timestamp, deck_id):
-        return super().to_json(self.mod, deck_id)
-
-
-class _Note(genanki.Note):
-    """A genanki note with its own mod (genanki stamps every note with the build time)."""
-
-    def __init__(self, *args, mod: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.mod = mod
-
-    def write_to_db(self, cursor, timestamp, deck_id, id_gen):
-        super().write_to_db(cursor, self.mod, deck_id, id_gen)
-
-
-def _model(previous: "_Previous", stamp: int) -> _Model:
-    spec = model_spec()
-    mod = previous.model_mod if previous.model_digest == _model_digest(spec) else stamp
-    return _Model(MODEL_ID, spec["name"], fields=[{"name": name} for name in spec["fields"]],
-                  templates=[dict(t) for t in spec["templates"]], css=spec["css"], mod=mod)
+def _model(spec: dict) -> genanki.Model:
+    return genanki.Model(MODEL_ID, spec["name"], fields=[{"name": name} for name in spec["fields"]],
+                         templates=[dict(t) for t in spec["templates"]], css=spec["css"])
 
 
 def _model_digest(spec: dict) -> str:
@@ -285,7 +349,8 @@ def _model_digest(spec: dict) -> str:
 @dataclass
 class _Previous:
     found: bool = False
-    notes: dict[str, tuple[int, str]] = field(default_factory=dict)  # guid -> (mod, digest)
+    notes: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # guid -> (mod, *_content)
+    newest_mod: int = 0
     model_mod: int = 0
     model_digest: str = ""
 
@@ -305,10 +370,11 @@ def _read_previous(target: Path, diagnostics: list[Diagnostic]) -> _Previous:
             db.deserialize(data)
             previous = _Previous(found=True)
             for guid, mod, flds, tags in db.execute("SELECT guid, mod, flds, tags FROM notes"):
-                previous.notes[guid] = (int(mod), _digest(flds.split("\x1f"), tags.split()))
+                previous.notes[guid] = (int(mod), flds, " ".join(sorted(set(tags.split()))))
             (models_json,) = db.execute("SELECT models FROM col").fetchone()
         finally:
             db.close()
+        previous.newest_mod = max((mod for mod, *_ in previous.notes.values()), default=0)
         model = json.loads(models_json).get(str(MODEL_ID))
         if model:
             previous.model_mod = int(model.get("mod", 0))
@@ -329,24 +395,49 @@ def _read_previous(target: Path, diagnostics: list[Diagnostic]) -> _Previous:
 
 # --- writing ------------------------------------------------------------------------------
 
-def _write_package(target: Path, decks: list[genanki.Deck], media: dict[str, Path], now: int) -> None:
+def _write_package(target: Path, model: genanki.Model, model_mod: int, decks: list[_Deck],
+                   media: dict[str, Path], now: int) -> None:
+    """The collection genanki.Package would write for these decks, rows inserted in bulk."""
+    ids = _ids(now)
+    note_rows, card_rows = [], []
+    for deck in decks:
+        for note in deck.notes:
+            note_id = next(ids)
+            # notes: id guid mid mod usn tags flds sfld csum flags data
+            note_rows.append((note_id, note.guid, MODEL_ID, note.mod, -1, note.tags, "\x1f".join(note.fields),
+                              note.fields[model.sort_field_index], 0, 0, ""))
+            for ord_ in _card_ords(model, note.fields):
+                # cards: id nid did ord mod usn type queue due ivl factor reps lapses left odue odid flags data
+                card_rows.append((next(ids), note_id, deck.id, ord_, note.mod, -1, 0, 0, note.due,
+                                  0, 0, 0, 0, 0, 0, 0, 0, ""))
     db = sqlite3.connect(":memory:")
     try:
-        cursor = db.cursor()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # genanki's "invalid HTML" guess; fields are sanitized
-            genanki.Package(decks).write_to_db(cursor, now, _ids(now))
+        db.executescript(APKG_SCHEMA)
+        db.executescript(APKG_COL)
+        (decks_json,) = db.execute("SELECT decks FROM col").fetchone()
+        all_decks = json.loads(decks_json)
+        for deck in decks:
+            all_decks[str(deck.id)] = genanki.Deck(deck.id, deck.name, deck.description).to_json()
+        models = {str(MODEL_ID): model.to_json(model_mod, decks[-1].id)}  # genanki: the last deck's id
+        db.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(models)))
+        db.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", note_rows)
+        db.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
         db.commit()
         collection = db.serialize()
     finally:
         db.close()
-    with atomic_path(target) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("collection.anki2", collection)
-            names = sorted(media)
-            archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
-            for i, name in enumerate(names):
-                archive.write(media[name], str(i))
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("collection.anki2", collection)
+        names = sorted(media)
+        archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
+        for i, name in enumerate(names):
+            archive.write(media[name], str(i))
+
+
+def _card_ords(model: genanki.Model, fields: tuple[str, ...]) -> list[int]:
+    """The templates that make a card for these fields (genanki's rule for front/back types)."""
+    return [ord_ for ord_, mode, required in model._req
+            if (all if mode == "all" else any)(fields[i] for i in required)]
 
 
 def _ids(now: int):

@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from exporter import anki as deckwriter
 from exporter.anki import write_deck
 from exporter.errors import NotesError
-from exporter.model import Card, CardKind, Document, Image, Location, Topic
+from exporter.model import Card, CardKind, Document, Location, Topic
 from exporter.pipeline import load
 from exporter.style import stylesheet
 
@@ -423,6 +423,32 @@ def test_fields_cannot_carry_scripts(tmp_path, collection, sample_doc):
     assert "<p>ok</p>" in fields["Answer"]
     # the renderer's output passes through unchanged: one policy, applied twice
     assert all(deckwriter.sanitize(c.answer_html) == c.answer_html for c in sample_doc.cards)
+
+
+HOSTILE_PARTS = ['<script>alert(1)</script>', '<style>p{}</style>', '<iframe src="https://e.x"></iframe>',
+                 '<img src="x.png" onerror="alert(2)">', '<a href="javascript:alert(3)">js</a>',
+                 '<a href="java\tscript:alert(3)" rel="noopener noreferrer">js</a>', '<a href="file:///etc/passwd">f</a>',
+                 '<img src="file:///etc/passwd">', '<div style="position:fixed">x</div>', '<!-- c -->',
+                 '<a href="javascript&#58;alert(5)" rel="noopener noreferrer">e</a>', '<div onclick="alert(4)">x</div>']
+SAFE_PARTS = ['<p>', '</p>', '<div class="highlight">', '</div>', '<span class="k">', '</span>', 'text &amp; more',
+              '<a href="https://x.y/a:b" rel="noopener noreferrer">', '</a>', '<img alt="a" src="notes-1.png">',
+              '<td style="text-align: left;">', '</td>', '<br>', '\n', '&lt;', '"', "'"]
+BAD = ("<script", "<style", "<iframe", "onerror", "onclick", "javascript", "java\t", "file:", "position:fixed", "<!--")
+
+
+def test_rendered_fields_take_the_cheap_check_not_nh3(sample_doc):
+    """The deck's defensive pass proves the renderer's output clean without running nh3 again."""
+    fields = [f for card in sample_doc.cards for f in (card.question_html, card.answer_html) if f]
+    assert all(deckwriter._SANITIZED.fullmatch(f) and deckwriter._balanced(f) for f in fields)
+    for part in HOSTILE_PARTS:
+        assert not deckwriter._SANITIZED.fullmatch(f"<p>ok</p>{part}"), part
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(HOSTILE_PARTS + SAFE_PARTS), min_size=1, max_size=8))
+def test_sanitize_never_lets_markup_through(parts):
+    cleaned = deckwriter.sanitize("".join(parts)).lower()
+    assert not any(bad in cleaned for bad in BAD), cleaned
 
 
 def test_failed_write_leaves_previous_package(tmp_path, monkeypatch):
