@@ -361,7 +361,7 @@ def _questions(cards: list[Card]) -> int:
 
 def _card_view(card: Card, keep_below: float) -> dict:
     media = {image.media_name for image in card.images if image.media_name and image.path}
-    answer = _images_for_print(card.answer_html, media)
+    answer = _numbered_lists_for_print(_images_for_print(card.answer_html, media))
     # notes under a section or topic heading: that heading (section bar / topic bar) is their title
     untitled = card.kind is CardKind.NOTES and card.question in (*card.sections[-1:], card.topic)
     return {
@@ -374,6 +374,14 @@ def _card_view(card: Card, keep_below: float) -> dict:
         "answer_html": answer,
         "keep": len(card.question_html) + len(answer) < keep_below,
     }
+
+
+OL_START = re.compile(r'<ol start="(-?\d{1,9})">')
+
+
+def _numbered_lists_for_print(html: str) -> str:
+    """WeasyPrint ignores `<ol start>`: say it with the list-item counter."""
+    return OL_START.sub(lambda m: f'<ol start="{m[1]}" style="counter-reset: list-item {int(m[1]) - 1}">', html)
 
 
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)

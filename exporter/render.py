@@ -65,7 +65,7 @@ class _LanguageFormatter(HtmlFormatter):
 
 
 def new_markdown() -> markdown.Markdown:
-    return markdown.Markdown(
+    md = markdown.Markdown(
         extensions=EXTENSIONS,
         extension_configs={"codehilite": {
             "css_class": CODE_CLASS, "guess_lang": False, "pygments_formatter": _LanguageFormatter,
@@ -73,6 +73,8 @@ def new_markdown() -> markdown.Markdown:
         }},
         output_format="html",
     )
+    md.parser.blockprocessors["olist"].LAZY_OL = False  # a list written from `5.` starts at 5
+    return md
 
 
 class Renderer:

@@ -29,11 +29,14 @@ def render_cache_file(out: Path, stem: str) -> Path:
 
 @cache
 def _tool_fingerprint() -> str:
+    """The version, the templates and the code itself: an edited checkout (same version
+    number) must not pass off outputs of its old code as up to date."""
     digest = hashlib.blake2b(version("notes-export").encode(), digest_size=16)
-    templates = resources.files("exporter").joinpath("templates")
-    for entry in sorted(templates.iterdir(), key=lambda item: item.name):
-        if entry.is_file():
-            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    package = Path(str(resources.files("exporter")))
+    files = sorted(path for pattern in ("templates/*", "**/*.py") for path in package.glob(pattern))
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

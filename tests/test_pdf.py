@@ -285,3 +285,22 @@ def test_empty_topics_and_many_chunks_keep_navigation_right(tmp_path, monkeypatc
     assert sum(1 for a in annotations if "/Dest" in a) >= len(document.topics)
     one = pdf.write_pdf(document, tmp_path / "one", jobs=1)
     assert one.path.read_bytes() == result.path.read_bytes()
+
+
+def test_bullets_hang_and_numbered_lists_keep_their_numbers(tmp_path):
+    """Markers are drawn by the stylesheet (not WeasyPrint's slow outside markers): each kind
+    still shows, wrapped lines align with the item's text, and `5.` stays 5."""
+    from exporter.pdf import write_pdf
+    from exporter.pipeline import load
+
+    words = " ".join(f"word{n}" for n in range(40))
+    notes = write_notes(tmp_path, f"# T\n\n## 1. Lists?\n\n- top {words}\n    - nested {words}\n"
+                        "        - deep item\n\nText between.\n\n5. fifth\n6. sixth\n")
+    result = write_pdf(load(notes), tmp_path / "out")
+    text = page_text(result.path, 1)
+    for line in ("• top word0", "◦ nested word0", "▪ deep item", "5. fifth", "6. sixth"):
+        assert line in text, text
+    page = words_by_page(result.path)[0]
+    top = next(w for w in page if w[4] == "top")
+    wrapped = [w for w in page if w[4].startswith("word") and abs(w[0] - top[0]) < 0.5 and w[1] > top[1] + 1]
+    assert wrapped, "wrapped lines of a bullet start where its text starts"

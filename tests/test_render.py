@@ -142,3 +142,10 @@ def test_raw_html_is_sanitized(tmp_path):
 def test_question_html_is_inline(sample):
     card = next(c for c in sample.cards if c.number == "32")
     assert card.question_html == "What do we call “code smell,” and what are the most common types?"
+
+
+def test_numbered_list_keeps_its_first_number(tmp_path):
+    notes = write_notes(tmp_path, "# T\n\n## 1. Which steps come later?\n\nEarlier steps elsewhere.\n\n"
+                        "5. fifth step\n6. sixth step\n")
+    answer = load(notes).cards[0].answer_html
+    assert '<ol start="5">' in answer and answer.count("<li>") == 2
