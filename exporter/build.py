@@ -256,7 +256,7 @@ def _write_pdf(document: Document, options: Options) -> Path:
     from .pdf import write_pdf
 
     return write_pdf(document, options.out, paper=options.paper, landscape=options.landscape,
-                     columns=options.columns).path
+                     columns=options.columns, cache_dir=state.state_dir(options.out)).path
 
 
 WRITERS = {"deck": _write_deck, "pdf": _write_pdf}

@@ -27,8 +27,10 @@ columns with `column-fill: auto` costs ~1.5x the CPU of column-sized pages; `bal
 
 from __future__ import annotations
 
+import hashlib
 import html as htmllib
 import io
+import json
 import logging
 import math
 import multiprocessing
@@ -77,6 +79,7 @@ CARD_WEIGHT = 250  # markup and spacing around a card
 TOPIC_WEIGHT = 300
 TOC_WEIGHT = 120  # one line of the contents
 
+CHUNK_FORMAT = 1  # bump when what a cached chunk holds changes
 KEEP_CHARS = 750  # card HTML kept in one piece, for a reference column:
 REFERENCE_COLUMN = 91.67 * 184.6  # mm², one of three on A4 landscape
 
@@ -93,6 +96,7 @@ class PdfResult:
     seconds: float  # build time, WeasyPrint import included
     warnings: list[str] = field(default_factory=list)  # WeasyPrint messages (bad CSS, …)
     refused: list[str] = field(default_factory=list)  # URLs the fetcher refused to load
+    reused: int = 0  # chunks taken from the cache instead of laid out again
 
 
 @dataclass(frozen=True)
@@ -132,18 +136,21 @@ def geometry(paper: str, landscape: bool, columns: int, where: Path) -> Geometry
 
 
 def write_pdf(document: Document, out_dir: Path, *, paper: str = "a4", landscape: bool = True,
-              columns: int = 3, jobs: int | None = None) -> PdfResult:
+              columns: int = 3, jobs: int | None = None, cache_dir: Path | None = None) -> PdfResult:
     """Write `<out_dir>/<stem>.pdf` atomically and say what was written.
 
     `jobs`: processes for the layout (default: the usable cores); never changes the output.
+    `cache_dir`: keep each chunk's layout there, so that a rebuild lays out again only the
+    chunks whose content changed (see `ChunkCache`).
     """
     start = time.perf_counter()
     geo = geometry(paper, landscape, columns, document.path)
     target = Path(out_dir) / f"{document.stem}.pdf"
-    built = build_pdf(document, geo, jobs=jobs)
+    cache = ChunkCache(Path(cache_dir), document.stem) if cache_dir is not None else None
+    built = build_pdf(document, geo, jobs=jobs, cache=cache)
     write_bytes(target, built.data)
     return PdfResult(target, built.sheets, columns, built.column_pages, built.chunks,
-                     time.perf_counter() - start, built.warnings, built.refused)
+                     time.perf_counter() - start, built.warnings, built.refused, built.reused)
 
 
 @dataclass
@@ -154,9 +161,11 @@ class Built:
     chunks: int
     warnings: list[str]
     refused: list[str]
+    reused: int = 0
 
 
-def build_pdf(document: Document, geo: Geometry, *, jobs: int | None = None) -> Built:
+def build_pdf(document: Document, geo: Geometry, *, jobs: int | None = None,
+              cache: ChunkCache | None = None) -> Built:
     try:
         with warnings.catch_warnings():  # "HarfBuzz-Subset will be required by future versions"
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -171,24 +180,35 @@ def build_pdf(document: Document, geo: Geometry, *, jobs: int | None = None) -> 
     if len(plan) == 1:
         return _build_whole(document, geo, css, media, plan[0])
     chunks = [chunk_html(document, geo, css, pieces, first=i == 0) for i, pieces in enumerate(plan)]
+    keys = [chunk_key(html, media) for html in chunks]
+    found = cache.load(keys) if cache else {}
+    todo = [i for i, key in enumerate(keys) if key not in found]
     try:
-        rendered = _render_all(chunks, media, jobs)
+        fresh = dict(zip(todo, _render_all([chunks[i] for i in todo], media, jobs)))
     except BrokenProcessPool as exc:  # a worker died (out of memory, killed)
         raise NotesError(document.path, f"a PDF layout process ended abruptly ({exc})",
                          "retry; if it happens again, free some memory") from exc
+    rendered = [fresh[i] if i in fresh else found[key] for i, key in enumerate(keys)]
+    laid_out = dict(zip(keys, rendered))  # everything worth keeping, superseded first chunks too
     # The first sheet's columns are shorter (title band): they must all come from the first
     # chunk. The plan makes that chunk large enough; should it still fall short, merge it
     # with the next one and lay it out again.
     while len(rendered[0].pages) < geo.columns and len(plan) > 1:
         plan[:2] = [_merge(plan[0], plan[1])]
         chunks[:2] = [chunk_html(document, geo, css, plan[0], first=True)]
-        rendered[:2] = [render_html(chunks[0], media)]
+        keys[:2] = [chunk_key(chunks[0], media)]
+        found.update(cache.load(keys[:1]) if cache else {})
+        rendered[:2] = [found.get(keys[0]) or render_html(chunks[0], media)]
+        laid_out[keys[0]] = rendered[0]
     layout = Layout.of(rendered, document, geo)
     frame = render_html(frame_html(document, geo, css, layout), media)
     data = impose([frame.pdf, *(r.pdf for r in rendered)], document, geo, layout)
+    if cache:
+        cache.keep(laid_out)
     parts = [*rendered, frame]
     return Built(data, layout.sheets, layout.column_pages, len(chunks),
-                 [w for r in parts for w in r.warnings], [u for r in parts for u in r.refused])
+                 [w for r in parts for w in r.warnings], [u for r in parts for u in r.refused],
+                 sum(1 for key, chunk in zip(keys, rendered) if found.get(key) is chunk))
 
 
 def _build_whole(document: Document, geo: Geometry, css: str, media: dict[str, Path],
@@ -218,6 +238,60 @@ class Rendered:
     pages: list[tuple[dict, list]]  # per page: anchors {id: (x1, y1, x2, y2)}, links [(kind, target, rect)]
     warnings: list[str]
     refused: list[str]
+
+
+def chunk_key(html: str, media: dict[str, Path]) -> str:
+    """What a chunk's layout depends on: its HTML (content, stylesheet, page size), the images
+    it can load (by content: the media name is a hash of the bytes), and the code laying it out."""
+    from importlib.metadata import version
+
+    digest = hashlib.blake2b(html.encode(), digest_size=20)
+    for name in sorted(name for name in media if name in html):
+        digest.update(name.encode() + b"\0")
+    digest.update(f"{version('weasyprint')} {version('notes-export')} {CHUNK_FORMAT}".encode())
+    return digest.hexdigest()
+
+
+class ChunkCache:
+    """Laid-out chunks of one document, by `chunk_key`: `<dir>/<stem>.pdf-chunks/<key>.pdf` and
+    `.json` (anchors, links, messages). Only the latest build's chunks are kept; a damaged or
+    unreadable entry is laid out again. JSON, not pickle: the folder is only as trusted as
+    the output folder."""
+
+    def __init__(self, folder: Path, stem: str) -> None:
+        self.folder = folder / f"{stem}.pdf-chunks"
+
+    def load(self, keys: list[str]) -> dict[str, Rendered]:
+        found = {}
+        for key in set(keys):
+            try:
+                facts = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+                pdf = (self.folder / f"{key}.pdf").read_bytes()
+                if hashlib.blake2b(pdf, digest_size=20).hexdigest() != facts["pdf"]:
+                    continue
+                pages = [({name: tuple(box) for name, box in anchors.items()},
+                          [(kind, target, tuple(rect)) for kind, target, rect in links])
+                         for anchors, links in facts["pages"]]
+                found[key] = Rendered(pdf, pages, facts["warnings"], facts["refused"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return found
+
+    def keep(self, chunks: dict[str, Rendered]) -> None:
+        """Store these chunks and drop every other; a cache that cannot be written is skipped."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for key, chunk in chunks.items():
+                if not (self.folder / f"{key}.json").exists():
+                    write_bytes(self.folder / f"{key}.pdf", chunk.pdf)
+                    facts = {"pdf": hashlib.blake2b(chunk.pdf, digest_size=20).hexdigest(), "pages": chunk.pages,
+                             "warnings": chunk.warnings, "refused": chunk.refused}
+                    write_bytes(self.folder / f"{key}.json", json.dumps(facts).encode())
+            for entry in self.folder.iterdir():
+                if entry.stem not in chunks:
+                    entry.unlink()
+        except OSError:
+            pass
 
 
 def render_html(html: str, media: dict[str, Path]) -> Rendered:

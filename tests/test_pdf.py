@@ -304,3 +304,31 @@ def test_bullets_hang_and_numbered_lists_keep_their_numbers(tmp_path):
     top = next(w for w in page if w[4] == "top")
     wrapped = [w for w in page if w[4].startswith("word") and abs(w[0] - top[0]) < 0.5 and w[1] > top[1] + 1]
     assert wrapped, "wrapped lines of a bullet start where its text starts"
+
+
+def test_an_edit_lays_out_only_its_chunk_again(tmp_path, monkeypatch):
+    """A large document is laid out in chunks kept by content: after one answer changes, only
+    that chunk is laid out again, and the PDF is the one a cold build gives."""
+    import exporter.pdf as pdf
+    from exporter.pipeline import load
+
+    monkeypatch.setattr(pdf, "SPLIT_MIN", 1)
+    monkeypatch.setattr(pdf, "CHUNK_MAX", 3_000)
+    body = "\n".join(f"- point {n} about this topic, long enough to take some room" for n in range(12))
+    text = "".join(f"# Topic {t}\n\n" + "".join(f"## {t * 10 + q}. Question {t}.{q}?\n\n{body}\n\n"
+                                                for q in range(1, 4)) for t in range(1, 6))
+    notes = write_notes(tmp_path, text)
+    cache = tmp_path / "cache"
+    first = pdf.write_pdf(load(notes), tmp_path / "out", cache_dir=cache, jobs=1)
+    assert first.chunks > 2 and first.reused == 0
+    unchanged = pdf.write_pdf(load(notes), tmp_path / "out", cache_dir=cache, jobs=1)
+    assert unchanged.reused == first.chunks
+    before = {entry.name for entry in (cache / "notes.pdf-chunks").iterdir()}
+    notes.write_text(text.replace("## 42. Question 4.2?\n\n", "## 42. Question 4.2?\n\nEdited.\n"), encoding="utf-8")
+    edited = pdf.write_pdf(load(notes), tmp_path / "out", cache_dir=cache, jobs=1)
+    assert edited.reused == edited.chunks - 1
+    assert "Edited." in pdf_text(edited.path)
+    cold = pdf.write_pdf(load(notes), tmp_path / "cold", jobs=1)
+    assert cold.path.read_bytes() == edited.path.read_bytes()
+    after = {entry.name for entry in (cache / "notes.pdf-chunks").iterdir()}
+    assert len(after - before) == 2 and len(before - after) == 2  # the old chunk's .pdf and .json go

@@ -149,3 +149,10 @@ def test_numbered_list_keeps_its_first_number(tmp_path):
                         "5. fifth step\n6. sixth step\n")
     answer = load(notes).cards[0].answer_html
     assert '<ol start="5">' in answer and answer.count("<li>") == 2
+
+
+def test_file_links_are_dropped_however_they_are_spelled(tmp_path):
+    notes = write_notes(tmp_path, '# T\n\n## What links?\n\n<a href="fil&#101;:///etc/passwd">a</a> '
+                        '<a href="FILE:///etc/passwd">b</a> [c](file:///etc/passwd) [d](https://example.org)\n')
+    answer = load(notes).cards[0].answer_html
+    assert "passwd" not in answer and 'href="https://example.org"' in answer
