@@ -19,7 +19,7 @@ from pathlib import Path
 from .model import Card, Document, Image
 from .render import Renderer
 
-CACHE_VERSION = "2"  # bump when rendered HTML changes for the same text
+CACHE_VERSION = "3"  # bump when rendered HTML changes for the same text
 PARALLEL_MIN_CARDS = 600  # below this, starting workers costs more than it saves
 CardResult = tuple  # (question_html, answer_html, images, diagnostics, local paths tried)
 

@@ -19,6 +19,10 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
+from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from markdown.inlinepatterns import InlineProcessor as InlinePattern
+from markdown.treeprocessors import InlineProcessor
+from markdown.util import BLOCK_LEVEL_ELEMENTS, AtomicString
 from pygments.formatters import HtmlFormatter
 
 from .lists import BULLET, normalise_lists
@@ -75,6 +79,69 @@ class _LanguageFormatter(HtmlFormatter):
         yield 0, "</code>"
 
 
+# The strings one of which a text must contain for each of Python-Markdown's inline patterns to match.
+INLINE_TRIGGERS = {
+    "backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",), "image_link": ("[",),
+    "image_reference": ("[",), "short_reference": ("[",), "short_image_ref": ("[",), "autolink": ("<",),
+    "automail": ("<",), "linebreak": ("  \n",), "html": ("<",), "entity": ("&",), "em_strong": ("*", "_"),
+    "em_strong2": ("_",), "not_strong": ("*", "_"), "math": ("\\",),
+}
+
+
+class _QuickInline(InlineProcessor):
+    """Python-Markdown's inline pass, minus the work on text no inline pattern can match.
+
+    The stock pass tries all 14 patterns on every text node, one Python call each, and most
+    text in notes ("Store data in tables") has none of the characters any pattern needs:
+    that was a third of the time spent in Markdown. Such text is returned as it is, which is
+    what the stock pass returns for it. Any pattern not in INLINE_TRIGGERS (an extension's)
+    turns the shortcut off.
+    """
+
+    def __init__(self, md: markdown.Markdown):
+        super().__init__(md)
+        names = [item.name for item in md.inlinePatterns._priority]
+        self.trigger: re.Pattern[str] | None = None
+        if all(name in INLINE_TRIGGERS for name in names):
+            needed = sorted({text for name in names for text in INLINE_TRIGGERS[name]})
+            self.trigger = re.compile("|".join(map(re.escape, needed)))
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        if self.trigger is not None and not self.trigger.search(data):
+            return data
+        return super()._InlineProcessor__handleInline(data, patternIndex)
+
+
+# Names of real HTML elements: `<b>` in notes is markup (nh3 keeps it or removes it), while
+# `List<String>`, `Map<K, V>` or `docker run <image>` are text and must reach the card as written.
+HTML_ELEMENTS = ALLOWED_TAGS | set(BLOCK_LEVEL_ELEMENTS) | set(
+    "applet area audio base bdi bdo blink body button cite data datalist dfn dialog embed font form frame "
+    "frameset head html iframe input label link map marquee meta meter noscript object param picture q rp rt "
+    "ruby samp script select slot source style svg template textarea time title track var video wbr".split())
+TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+
+
+class _HtmlOrText(HtmlInlineProcessor):
+    """Python-Markdown's raw inline HTML, for real HTML elements only; other `<…>` stays text."""
+
+    def handleMatch(self, m: re.Match[str], data: str):
+        name = TAG_NAME.match(m.group(1))
+        if name and name[1].lower() not in HTML_ELEMENTS:
+            return None, None, None
+        return super().handleMatch(m, data)
+
+
+class _Math(InlinePattern):
+    """`\\(…\\)` and `\\[…\\]` kept as written, backslashes included, for Anki's MathJax
+    (Markdown would read `\\(` as an escaped bracket and drop the backslash)."""
+
+    def handleMatch(self, m: re.Match[str], data: str):
+        return AtomicString(m.group(0)), m.start(0), m.end(0)
+
+
+MATH_RE = r"\\\((.+?)\\\)|\\\[(.+?)\\\]"
+
+
 def new_markdown() -> markdown.Markdown:
     md = markdown.Markdown(
         extensions=EXTENSIONS,
@@ -85,6 +152,9 @@ def new_markdown() -> markdown.Markdown:
         output_format="html",
     )
     md.parser.blockprocessors["olist"].LAZY_OL = False  # a list written from `5.` starts at 5
+    md.inlinePatterns.register(_HtmlOrText(HTML_RE, md), "html", 90)  # the stock one's name and priority
+    md.inlinePatterns.register(_Math(MATH_RE, md), "math", 185)  # before `escape` (180) eats the backslash
+    md.treeprocessors.register(_QuickInline(md), "inline", 20)
     return md
 
 
@@ -113,7 +183,9 @@ class Renderer:
             images.diagnostics.append(Diagnostic(
                 card.location, f"answer has a paragraph over {MAX_PARAGRAPH:,} characters; it is shown as plain text",
                 "break it into paragraphs or a list"))
+        images.in_question = True  # an image in the heading is reported at the heading's line
         card.question_html = sanitize(self.inline(card.question), images)
+        images.in_question = False
         card.answer_html = sanitize(self.to_html(card.answer), images)
         images.take_alt_texts(card.question_html + card.answer_html)
         card.images = images.images
@@ -189,6 +261,7 @@ class ImageResolver:
         self.images: list[Image] = []
         self.diagnostics: list[Diagnostic] = []
         self.tried: list[Path] = []  # every local path looked up, found or not
+        self.in_question = False
 
     def filter(self, tag: str, attribute: str, value: str) -> str | None:
         if attribute == "style":
@@ -240,10 +313,16 @@ class ImageResolver:
             image.alt = alts.get(image.media_name or image.src, "")
 
     def location_of(self, src: str) -> Location:
+        """The answer line that links `src` (as a link target first, then anywhere in the line)."""
         card = self.card
-        for offset, line in enumerate(card.answer.split("\n")):
-            if src in line and offset < len(card.answer_lines):
-                return Location(card.location.file, card.answer_lines[offset], card.location.unit)
+        if self.in_question:
+            return card.location
+        lines = card.answer.split("\n")[:len(card.answer_lines)]
+        as_target = (f"({src}", f'"{src}"', f"'{src}'", f"={src}")
+        for found in (lambda line: any(t in line for t in as_target), lambda line: src in line):
+            for offset, line in enumerate(lines):
+                if found(line):
+                    return Location(card.location.file, card.answer_lines[offset], card.location.unit)
         return card.location
 
     def warn(self, src: str, message: str, hint: str) -> None:

@@ -3,6 +3,9 @@
 import re
 from html.parser import HTMLParser
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from exporter.lists import normalise_lists
 from exporter.pipeline import load
 
@@ -156,3 +159,71 @@ def test_file_links_are_dropped_however_they_are_spelled(tmp_path):
                         '<a href="FILE:///etc/passwd">b</a> [c](file:///etc/passwd) [d](https://example.org)\n')
     answer = load(notes).cards[0].answer_html
     assert "passwd" not in answer and 'href="https://example.org"' in answer
+
+
+def _stock_and_quick():
+    """The renderer's Markdown, and the same with Python-Markdown's own inline pass back in."""
+    from markdown.treeprocessors import InlineProcessor
+
+    from exporter.render import new_markdown
+
+    quick, stock = new_markdown(), new_markdown()
+    stock.treeprocessors.register(InlineProcessor(stock), "inline", 20)
+    assert quick.treeprocessors["inline"].trigger is not None  # the shortcut is on
+
+    def render(md, text):
+        md.reset()
+        return md.convert(normalise_lists(text))
+
+    return lambda text: (render(stock, text), render(quick, text))
+
+
+def test_quick_inline_pass_renders_the_sample_like_python_markdown(sample):
+    both = _stock_and_quick()
+    for card in sample.cards:
+        stock, quick = both(card.answer)
+        assert quick == stock, card.question
+
+
+INLINE_PIECES = ["plain words", "*em*", "**strong**", "_u_", "__uu__", "`code`", "\\*", "[link](http://x.org)",
+                 "[ref][r]", "![img](a.png)", "<b>b</b>", "<http://auto.link>", "<me@mail.org>", "&amp;", "&copy;",
+                 "  \n", "\n", "\n\n", "- item", "    - nested", "1. one", "> quote", "| a | b |", "|---|---|",
+                 "```\ncode\n```", "a*b", "snake_case_name", "[r]: http://ref.org", "<", "&", "*", "_", "`"]
+
+
+@given(st.lists(st.sampled_from(INLINE_PIECES), max_size=12).map(" ".join))
+@settings(max_examples=300, deadline=None)
+def test_quick_inline_pass_renders_any_text_like_python_markdown(text):
+    stock, quick = _QUICK_CHECK(text)
+    assert quick == stock
+
+
+_QUICK_CHECK = _stock_and_quick()
+
+
+def test_angle_brackets_that_are_not_html_stay_text(tmp_path):
+    notes = write_notes(tmp_path, "# T\n\n## What is List<String> in Java?\n\n"
+                        "A Map<K, V> maps keys; run `docker run <image>` or docker run <image_name>.\n\n"
+                        "<b>bold</b> stays markup, <script>alert(1)</script> does not.\n")
+    card = load(notes).cards[0]
+    assert card.question_html == "What is List&lt;String&gt; in Java?"
+    assert "Map&lt;K, V&gt; maps" in card.answer_html
+    assert "<code>docker run &lt;image&gt;</code>" in card.answer_html
+    assert "docker run &lt;image_name&gt;." in card.answer_html
+    assert "<b>bold</b>" in card.answer_html and "<script" not in card.answer_html and "alert" not in card.answer_html
+
+
+def test_math_keeps_its_backslashes_for_mathjax(tmp_path):
+    notes = write_notes(tmp_path, "# T\n\n## What is \\(e^{i\\pi}\\)?\n\n"
+                        "Euler: \\(e^{i\\pi} + 1 = 0\\), and a display\n\\[\\sum_{k=1}^n a_k * b_k\\]\n")
+    card = load(notes).cards[0]
+    assert card.question_html == "What is \\(e^{i\\pi}\\)?"
+    assert "\\(e^{i\\pi} + 1 = 0\\)" in card.answer_html
+    assert "\\[\\sum_{k=1}^n a_k * b_k\\]" in card.answer_html  # no <em> from the * or _
+
+
+def test_image_warning_names_the_line_that_links_it(tmp_path):
+    notes = write_notes(tmp_path, "# T\n\n## What is ![x](x.png)?\n\nFor example:\n\n"
+                        "an example line\n\n![diagram](x.png)\n")
+    lines = sorted(d.location.line for d in load(notes).warnings if "not found" in d.message)
+    assert lines == [3, 9]  # the heading, then the answer line with the link (not "example")
