@@ -74,6 +74,7 @@ import re
 import sqlite3
 import time
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +85,7 @@ from genanki.apkg_schema import APKG_SCHEMA
 
 from . import render
 from .errors import NotesError
-from .model import Card, CardKind, Diagnostic, Document, Location
+from .model import Card, CardKind, Diagnostic, Document, Location, Severity, Topic
 from .output import atomic_path
 from .style import stylesheet, template_text
 
@@ -154,12 +155,13 @@ def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
     seen: dict[str, Card] = {}
     media: dict[str, Path] = {}
     counts = {"new": 0, "changed": 0, "unchanged": 0}
+    kept: list[tuple[str, str, Topic, Card]] = []  # (deck in the previous package, deck now, topic, card)
     width = max(2, len(str(len(document.topics))))
     for position, topic in enumerate(document.topics):
         if not topic.cards:
             continue
         prefix = f"{position + 1:0{width}d} " if order_prefix else ""
-        title = _deck_name(_COLONS.sub(":", topic.title)) or "Untitled"
+        title = _subdeck_title(topic)
         name = f"{root}::{prefix}{title}"
         if name not in decks:
             decks[name] = _Deck(deck_id(name), name)
@@ -175,6 +177,8 @@ def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
             fields = note_fields(card, document)
             tags = note_tags(card)
             before = previous.notes.get(guid)
+            if guid in previous.deck_of:
+                kept.append((previous.deck_of[guid], name, topic, card))
             if before is None:
                 counts["new"] += 1
                 mod = stamp
@@ -195,12 +199,58 @@ def write_deck(document: Document, out_dir: Path, *, order_prefix: bool = True,
                 media.setdefault(image.media_name, Path(image.path))
 
     _write_package(target, _model(spec), model_mod, list(decks.values()), media, now)
+    diagnostics += _moved_cards(kept) + _removed_notes(previous, seen.keys(), document.path)
     document.diagnostics.extend(diagnostics)  # where the CLI looks for warnings
     return DeckResult(
         path=target, deck_name=root, subdecks=tuple(subdecks), note_count=len(seen),
         media_count=len(media), new=counts["new"], changed=counts["changed"],
         unchanged=counts["unchanged"], removed=len(previous.notes.keys() - seen.keys()),
         stamp=stamp, previous_read=previous.found, warnings=tuple(diagnostics))
+
+
+def _moved_cards(kept: list[tuple[str, str, Topic, Card]]) -> list[Diagnostic]:
+    """Anki never moves the cards of an existing note to another deck on import. A subdeck
+    renamed (a retitled topic, or a topic added above it renumbers the prefixes) would split
+    its topic in two, and a question moved (with an explicit id) stays in its old deck."""
+    by_deck: dict[str, list[tuple[str, Topic, Card]]] = {}
+    for old, new, topic, card in kept:
+        by_deck.setdefault(old, []).append((new, topic, card))
+    notes = []
+    for old, now in by_deck.items():
+        successor, where = _successor(old, now)
+        if successor != old:
+            notes.append(Diagnostic(where, f"subdeck {old!r} is now {successor!r}: Anki keeps the cards it has "
+                                    "in the old deck and puts new ones in the new",
+                                    f"rename {old!r} to {successor!r} in Anki before importing", Severity.NOTE))
+        notes += [Diagnostic(card.location, f"question {card.question[:60]!r} moved from {old!r} to {new!r}: "
+                             "Anki keeps its card in the old deck", "move it in Anki's browser (Change Deck)",
+                             Severity.NOTE)
+                  for new, _, card in now if new != successor]
+    notes.sort(key=lambda d: d.location.line)
+    return notes
+
+
+def _successor(old: str, now: list[tuple[str, Topic, Card]]) -> tuple[str, Location]:
+    """The deck `old` became, and its topic's heading: the deck of the topic with the same
+    title (with or without the order prefix), else the one most of its cards went to."""
+    old_title = old.rsplit("::", 1)[-1]
+    for new, topic, _ in now:
+        if _subdeck_title(topic) in (old_title, _PREFIX.sub("", old_title, count=1)):
+            return new, topic.location
+    counts = Counter(new for new, _, _ in now)
+    new = max(counts, key=counts.__getitem__)
+    return new, next(topic.location for deck, topic, _ in now if deck == new)
+
+
+def _removed_notes(previous: "_Previous", kept, source: Path) -> list[Diagnostic]:
+    gone = [guid for guid in previous.notes if guid not in kept]
+    if not gone:
+        return []
+    questions = [_TAGS.sub("", previous.notes[guid][1].split("\x1f", 1)[0]) for guid in gone]
+    shown = "; ".join(html.unescape(q)[:60] for q in questions[:3]) + ("; …" if len(gone) > 3 else "")
+    return [Diagnostic(Location(source, 1), f"{len(gone)} {'note is' if len(gone) == 1 else 'notes are'} no longer "
+                       f"in the notes: {shown}", "Anki keeps them and their review history; delete them in Anki's "
+                       "browser if you no longer want them", Severity.NOTE)]
 
 
 # --- fields, tags, names ------------------------------------------------------------------
@@ -297,6 +347,8 @@ def _balanced(fragment: str) -> bool:
 _SANITIZED = _sanitized_form()
 _TAG_NAME = re.compile(r"<(/?)([a-z0-9]+)")
 _COLONS = re.compile(r":{2,}")
+_TAGS = re.compile(r"<[^>]*>")
+_PREFIX = re.compile(r"^\d+ ")  # the order prefix, `01 `
 _TAG_BLANKS = re.compile(r"[\s\"]+")
 _NAME_CONTROLS = re.compile(r"[\x00-\x1f]")
 _NAME_BLANKS = re.compile(r"\s+")
@@ -306,6 +358,10 @@ def deck_id(name: str) -> int:
     """A fixed id for a deck name: positive, below 2**53 (JSON-safe), never Anki's 1."""
     digest = hashlib.sha256(f"notes-export deck\x00{name}".encode()).digest()
     return (1 << 40) + int.from_bytes(digest[:8], "big") % (1 << 52)
+
+
+def _subdeck_title(topic: Topic) -> str:
+    return _deck_name(_COLONS.sub(":", topic.title)) or "Untitled"
 
 
 def _tag_part(text: str) -> str:
@@ -350,6 +406,7 @@ def _model_digest(spec: dict) -> str:
 class _Previous:
     found: bool = False
     notes: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # guid -> (mod, *_content)
+    deck_of: dict[str, str] = field(default_factory=dict)  # guid -> the deck its first card was in
     newest_mod: int = 0
     model_mod: int = 0
     model_digest: str = ""
@@ -371,7 +428,12 @@ def _read_previous(target: Path, diagnostics: list[Diagnostic]) -> _Previous:
             previous = _Previous(found=True)
             for guid, mod, flds, tags in db.execute("SELECT guid, mod, flds, tags FROM notes"):
                 previous.notes[guid] = (int(mod), flds, " ".join(sorted(set(tags.split()))))
-            (models_json,) = db.execute("SELECT models FROM col").fetchone()
+            models_json, decks_json = db.execute("SELECT models, decks FROM col").fetchone()
+            names = {int(did): deck.get("name", "") for did, deck in json.loads(decks_json).items()}
+            for guid, did in db.execute("SELECT notes.guid, MIN(cards.did) FROM notes JOIN cards "
+                                        "ON cards.nid = notes.id GROUP BY notes.id"):
+                if did in names:
+                    previous.deck_of[guid] = names[did]
         finally:
             db.close()
         previous.newest_mod = max((mod for mod, *_ in previous.notes.values()), default=0)

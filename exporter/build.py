@@ -69,6 +69,10 @@ class Report:
         return self.document.warnings if self.document else []
 
     @property
+    def notes(self) -> list[Diagnostic]:
+        return self.document.notes if self.document else []
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 
@@ -87,6 +91,21 @@ def discover(paths: list[Path]) -> list[Path]:
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def split_clashing(sources: list[Path], out: Path, targets: tuple[str, ...]) -> tuple[list[Path], list[NotesError]]:
+    """Sources whose outputs would overwrite each other's (`a/notes.md` and `b/notes.md`, or
+    `notes.md` beside `notes.ipynb`) are not built: one error for each such group."""
+    by_stem: dict[str, list[Path]] = {}
+    for source in sources:
+        by_stem.setdefault(source.stem.casefold(), []).append(source)
+    def outputs(source: Path) -> str:
+        return " and ".join(str(out / f"{source.stem}{SUFFIX[target]}") for target in targets)
+
+    errors = [NotesError(group[1], f"{' and '.join(map(str, group))} would both write {outputs(group[0])}",
+                         "rename one, build them one at a time with different -o folders, or use --merge")
+              for group in by_stem.values() if len(group) > 1]
+    return [source for source in sources if len(by_stem[source.stem.casefold()]) == 1], errors
 
 
 def output_path(source: Path, target: str, options: Options) -> Path:

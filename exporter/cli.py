@@ -152,6 +152,10 @@ def build_all(sources: list[Path], targets, flags: dict, out: Path, quiet: bool,
         _print_build(report, quiet, verbose)
         return not report.ok
     failed = False
+    sources, clashes = builder.split_clashing(sources, out, targets)
+    for error in clashes:
+        click.echo(f"error: {error}", err=True)
+        failed = True
     progress = Progress(enabled=not quiet, total=len(sources))
     for source in sources:
         progress.step(f"building {source.name}")
@@ -169,6 +173,8 @@ def _print_build(report: builder.Report, quiet: bool, verbose: bool, prefix: str
             click.echo(f"{prefix}warning: {diagnostic}", err=True)
     for diagnostic in report.errors:
         click.echo(f"{prefix}error: {diagnostic}", err=True)
+    for diagnostic in report.notes:  # what the build did that needs a step in Anki
+        click.echo(f"{prefix}note: {diagnostic}", err=True)
     if not report.ok or quiet:
         return
     built = ", ".join(str(path) for path in report.outputs)
@@ -213,6 +219,10 @@ def watch(sources, out, quiet, verbose, merge, only, **params):
             except NotesError as error:
                 click.echo(f"{started} error: {error}", err=True)
                 continue
+            if not merge:
+                current, clashes = builder.split_clashing(current, out, targets)
+                for error in clashes:
+                    click.echo(f"{started} error: {error}", err=True)
             reports = ([builder.build_merged(current, targets, flags, out)] if merge else
                        [builder.build(source, targets, flags, out) for source in current])
             for report in reports:

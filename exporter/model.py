@@ -25,6 +25,7 @@ class Location:
 
 
 class Severity(str, Enum):
+    NOTE = "note"  # worth knowing, never a failure (not even with --strict)
     WARNING = "warning"
     ERROR = "error"
 
@@ -123,6 +124,10 @@ class Document:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def notes(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.NOTE]
 
     @property
     def stem(self) -> str:

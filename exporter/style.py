@@ -22,7 +22,7 @@ def template_text(name: str) -> str:
 
 
 @cache
-def pygments_css(style: str = CODE_STYLE, scope: str = f".{CODE_CLASS}") -> str:
+def pygments_css(style: str = CODE_STYLE, scope: str | tuple[str, ...] = f".{CODE_CLASS}") -> str:
     return HtmlFormatter(style=style).get_style_defs(scope)
 
 
@@ -31,7 +31,8 @@ def stylesheet(target: str) -> str:
     """The full CSS for `target` ("deck" or "pdf")."""
     parts = [template_text("content.css"), pygments_css()]
     if target == "deck":
-        parts.append(pygments_css(NIGHT_CODE_STYLE, f".nightMode .{CODE_CLASS}"))
+        # Anki desktop and AnkiMobile mark night mode `nightMode`, AnkiDroid `night_mode`
+        parts.append(pygments_css(NIGHT_CODE_STYLE, (f".nightMode .{CODE_CLASS}", f".night_mode .{CODE_CLASS}")))
         parts.append(template_text("card.css"))
     elif target == "pdf":
         parts.append(template_text("pdf.css"))

@@ -74,3 +74,15 @@ def test_strict_makes_warnings_fail(tmp_path):
 def test_empty_folder_is_an_error(tmp_path):
     result = run("check", str(tmp_path))
     assert result.returncode == 1 and "no notes files" in result.stderr
+
+
+def test_sources_whose_outputs_would_clash_are_an_error_and_the_rest_builds(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        write_notes(tmp_path / folder, "# T\n\n## What?\n\nYes.\n", "notes.md")
+    write_notes(tmp_path / "a", "# U\n\n## Why?\n\nBecause.\n", "other.md")
+    result = run("deck", "-o", "out", "a", "b", cwd=tmp_path)
+    assert result.returncode == 1
+    assert ("error: b/notes.md:1: a/notes.md and b/notes.md would both write out/notes.apkg — rename one, "
+            "build them one at a time with different -o folders, or use --merge") in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.apkg")) == ["other.apkg"]

@@ -10,6 +10,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import genanki
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -128,6 +129,10 @@ def test_sample_new_queue_of_root_deck_in_document_order(imported, sample_doc):
     shown = [fields["Number"] or fields["Question"] for fields in queue]
     assert shown[:4] == ["1", "8", "SQL", "What is a relational database"]
     assert shown == [card.number or card.question for card in sample_doc.cards]
+    # the order is Anki's new-card position, kept on import: each card's due is its document index
+    index = {genanki.guid_for(card.identity): card.index for card in sample_doc.cards}
+    dues = {view.guid: [col.get_card(cid).due for cid in col.card_ids_of_note(view.id)] for view in notes(col)}
+    assert dues == {guid: [position] for guid, position in index.items()}
 
 
 def test_sample_dockerfile_highlighted_and_lists_nested(imported):
@@ -341,8 +346,84 @@ def test_rewording_a_question_with_an_explicit_id_keeps_the_note(tmp_path):
 def test_removed_question_is_counted_and_stays_in_anki(tmp_path):
     cards = [hand_card(f"id{i}", f"Question {i}?", f"<p>answer {i}</p>", index=i) for i in range(3)]
     first = write_deck(hand_document(cards), tmp_path / "out")
-    second = write_deck(hand_document(cards[:2]), tmp_path / "out")
+    document = hand_document(cards[:2])
+    second = write_deck(document, tmp_path / "out")
     assert (first.note_count, second.note_count, second.removed, second.unchanged) == (3, 2, 1, 2)
+    assert [str(d) for d in document.notes] == [
+        "notes.md:1: 1 note is no longer in the notes: Question 2? — Anki keeps them and their review history; "
+        "delete them in Anki's browser if you no longer want them"]
+
+
+MOVING = """# Intro
+
+## 1. What comes first?
+
+Intro.
+
+# Alpha
+
+## 2. What is alpha? {#alpha}
+
+The first letter.
+
+## 3. What is beta?
+
+The second letter.
+"""
+
+# a topic added above renumbers the subdecks; the question with an id moves to the first topic
+MOVED = """# Basics
+
+## 0. Why start here?
+
+Because.
+
+# Intro
+
+## 1. What comes first?
+
+Intro.
+
+## 2. What is alpha? {#alpha}
+
+The first letter.
+
+# Alpha
+
+## 3. What is beta?
+
+The second letter.
+"""
+
+
+def test_renamed_subdeck_and_moved_question_are_noted(tmp_path, collection):
+    source = tmp_path / "src" / "moving.md"
+    source.parent.mkdir()
+    source.write_text(MOVING, encoding="utf-8")
+    import_package(collection, write_deck(load(source), tmp_path / "out").path)
+    source.write_text(MOVED, encoding="utf-8")
+    document = load(source)
+    second = write_deck(document, tmp_path / "out")
+    assert [(d.location.line, d.message) for d in document.notes] == [
+        (7, "subdeck 'moving::01 Intro' is now 'moving::02 Intro': Anki keeps the cards it has in the old deck "
+            "and puts new ones in the new"),
+        (13, "question 'What is alpha?' moved from 'moving::02 Alpha' to 'moving::02 Intro': "
+             "Anki keeps its card in the old deck"),
+        (17, "subdeck 'moving::02 Alpha' is now 'moving::03 Alpha': Anki keeps the cards it has in the old deck "
+             "and puts new ones in the new"),
+    ]
+    assert not document.warnings  # notes never fail a build, not even with --strict
+
+    # doing what the notes say keeps every topic in one deck
+    for old, new in (("moving::02 Alpha", "moving::03 Alpha"), ("moving::01 Intro", "moving::02 Intro")):
+        collection.decks.rename(deck_id(collection, old), new)
+    import_package(collection, second.path)
+    alpha = next(view for view in notes(collection) if view.fields["Question"] == "What is alpha?")
+    collection.set_deck(collection.card_ids_of_note(alpha.id), deck_id(collection, "moving::02 Intro"))
+    decks = {view.fields["Question"]: view.decks for view in notes(collection)}
+    assert decks == {"Why start here?": ["moving::01 Basics"], "What comes first?": ["moving::02 Intro"],
+                     "What is alpha?": ["moving::02 Intro"], "What is beta?": ["moving::03 Alpha"]}
+    assert deck_names(collection) == ["Default", "moving", "moving::01 Basics", "moving::02 Intro", "moving::03 Alpha"]
 
 
 # --- identity, decks, media, safety -------------------------------------------------------------
@@ -364,7 +445,13 @@ def test_order_prefix_off_and_deck_name(tmp_path, collection):
     import_package(collection, result.path)
     assert deck_names(collection) == ["Default", "Uni", "Uni::Course 1", "Uni::Course 1::Alpha beta",
                                       "Uni::Course 1::Zeta"]
-    assert deckwriter.deck_id("Uni::Course 1::Zeta") == deckwriter.deck_id("Uni::Course 1::Zeta") != 1
+    assert deckwriter.deck_id("Uni::Course 1::Zeta") != 1  # Anki's own Default deck
+
+
+def test_deck_ids_are_fixed_by_name():
+    # part of the contract with users' collections, like the note type: never change these
+    assert deckwriter.deck_id(ROOT) == 3238512072602065
+    assert deckwriter.deck_id(SUBDECKS[0]) == 2068470799571530
 
 
 def test_genanki_default_deck_is_not_imported(tmp_path, collection):
