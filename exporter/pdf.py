@@ -435,7 +435,8 @@ def _questions(cards: list[Card]) -> int:
 
 def _card_view(card: Card, keep_below: float) -> dict:
     media = {image.media_name for image in card.images if image.media_name and image.path}
-    answer = _numbered_lists_for_print(_images_for_print(card.answer_html, media))
+    answer = _code_lines_for_print(_leads_for_print(_numbered_lists_for_print(
+        _images_for_print(card.answer_html, media))))
     # notes under a section or topic heading: that heading (section bar / topic bar) is their title
     untitled = card.kind is CardKind.NOTES and card.question in (*card.sections[-1:], card.topic)
     return {
@@ -448,6 +449,33 @@ def _card_view(card: Card, keep_below: float) -> dict:
         "answer_html": answer,
         "keep": len(card.question_html) + len(answer) < keep_below,
     }
+
+
+LEAD = re.compile(r'<p>((?:(?!</?p>).)*)</p>(?=\s*<(?:ul|ol|table|div class="highlight"))', re.DOTALL)
+LABEL = re.compile(r'<p( class="lead")?>([^<]{1,60}:)</p>')
+
+
+def _leads_for_print(html: str) -> str:
+    """A paragraph that introduces a list, table or code stays with it; a short one ending in
+    a colon ("Pros:", "Example:") is a label, set in bold so the answer scans."""
+    html = LEAD.sub(r'<p class="lead">\1</p>', html)
+    return LABEL.sub(lambda m: f'<p class="{"label lead" if m[1] else "label"}">{m[2]}</p>', html)
+
+
+CODE_BODY = re.compile(r'(<pre><span></span><code[^>]*>)(.*?)(</code></pre>)', re.DOTALL)
+
+
+def _code_lines_for_print(html: str) -> str:
+    """Each source line of highlighted code its own block, so that a line wrapped to fit the
+    column hangs indented and does not read as a new line. (Pygments closes every token's
+    span at a line end, so each line is whole HTML.)"""
+    def lines(match: re.Match) -> str:
+        body = match[2].split("\n")
+        tail = body.pop() if body and body[-1] == "" else ""
+        wrapped = "".join(f'<span class="ln">{line or " "}</span>' for line in body)
+        return f"{match[1]}{wrapped}{tail}{match[3]}"
+
+    return CODE_BODY.sub(lines, html)
 
 
 OL_START = re.compile(r'<ol start="(-?\d{1,9})">')
@@ -473,13 +501,22 @@ def _image_for_print(match: re.Match, media: set[str]) -> str:
     if src in media:
         return match.group(0)
     parts = urlsplit("https:" + src if src.startswith("//") else src)
-    name = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    name = _shortened(parts.path.rstrip("/").rsplit("/", 1)[-1])
     where = parts.netloc or "not found"
     e = htmllib.escape
-    label = f'<span class="img-alt">{e(alt)}</span> ' if alt else ""
+    shown = alt if alt.casefold() not in GENERIC_ALTS and alt != name else ""
+    label = f'<span class="img-alt">{e(shown)}</span> ' if shown else ""
     return (f'<span class="img-placeholder"><span class="img-icon"></span>{label}'
             f'<span class="img-where">image not embedded · {e(where)}'
             f'{" · " + e(name) if name else ""}</span></span>')
+
+
+GENERIC_ALTS = {"picture", "image", "img", "pic", "photo", "figure", "fig", "screenshot", "diagram", "png", "jpg"}
+
+
+def _shortened(name: str, most: int = 36) -> str:
+    """A long generated file name, its middle cut: the placeholder says where, not everything."""
+    return name if len(name) <= most else f"{name[:most // 2 - 1]}…{name[-(most // 2 - 1):]}"
 
 
 def _lang(document: Document) -> str:
@@ -649,7 +686,7 @@ def impose(pdfs: list[bytes], document: Document, geo: Geometry, layout: Layout)
                                          fit=Fit.xyz(num(dest[1]), num(dest[2]), 0), bold=True)
         for card in topic.cards:
             card_dest = destination(f"card-{card.index}")
-            if card_dest is not None:
+            if card_dest is not None and not _is_topic_intro(card):
                 writer.add_outline_item(title=outline_label(card), page_number=card_dest[0], parent=parent,
                                         fit=Fit.xyz(num(card_dest[1]), num(card_dest[2]), 0))
     writer.page_mode = "/UseOutlines"  # viewers show the outline on opening
@@ -686,6 +723,11 @@ def _form_xobject(page, writer):
     resources = page["/Resources"].get_object().clone(writer)
     form[NameObject("/Resources")] = resources.indirect_reference or resources
     return form.indirect_reference or writer._add_object(form)
+
+
+def _is_topic_intro(card: Card) -> bool:
+    """Notes under the topic heading itself: the topic's own outline entry points there already."""
+    return card.kind is CardKind.NOTES and not card.sections and card.question == card.topic
 
 
 def outline_label(card: Card) -> str:

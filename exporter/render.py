@@ -24,6 +24,7 @@ from markdown.inlinepatterns import InlineProcessor as InlinePattern
 from markdown.treeprocessors import InlineProcessor
 from markdown.util import BLOCK_LEVEL_ELEMENTS, AtomicString
 from pygments.formatters import HtmlFormatter
+from pygments.token import Token
 
 from .lists import BULLET, normalise_lists
 from .fences import next_fence
@@ -77,6 +78,29 @@ class _LanguageFormatter(HtmlFormatter):
         yield 0, f'<code class="{self.lang_str}">'
         yield from source
         yield 0, "</code>"
+
+    def format_unencoded(self, tokensource, outfile):
+        super().format_unencoded(_hash_comments(tokensource), outfile)
+
+
+def _hash_comments(tokens):
+    """A `# …` line its lexer cannot read (notebook cells put comments above JSON or an HTTP
+    request) is a comment, not a run of error tokens coloured like keywords."""
+    in_comment = line_start = True
+    for kind, value in tokens:
+        if line_start:
+            in_comment = kind is Token.Error and value == "#"
+        if in_comment and "\n" in value:
+            head, _, tail = value.partition("\n")
+            yield Token.Comment.Single, head
+            yield Token.Text.Whitespace, "\n"
+            in_comment, line_start = False, True
+            if tail:
+                yield kind, tail
+                line_start = tail.endswith("\n")
+            continue
+        yield (Token.Comment.Single if in_comment else kind), value
+        line_start = value.endswith("\n") or (line_start and not value.strip(" \t"))
 
 
 # The strings one of which a text must contain for each of Python-Markdown's inline patterns to match.

@@ -227,3 +227,10 @@ def test_image_warning_names_the_line_that_links_it(tmp_path):
                         "an example line\n\n![diagram](x.png)\n")
     lines = sorted(d.location.line for d in load(notes).warnings if "not found" in d.message)
     assert lines == [3, 9]  # the heading, then the answer line with the link (not "example")
+
+
+def test_hash_comment_above_json_is_a_comment(sample):
+    card = next(c for c in sample.cards if c.number == "37a")
+    comment = re.search(r'<span class="([^"]+)"># Example of request body</span>', card.answer_html)
+    assert comment and comment[1] == "c1"  # one comment token, not error and keyword runs
+    assert '<span class="nt">&quot;name&quot;</span>' in card.answer_html or '<span class="nt">"name"</span>' in card.answer_html
