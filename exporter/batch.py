@@ -24,6 +24,7 @@ PARALLEL_MIN_CARDS = 600  # below this, starting workers costs more than it save
 CardResult = tuple  # (question_html, answer_html, images, diagnostics, local paths tried)
 
 _worker_renderer: Renderer | None = None
+_forked_cards: tuple[list[Card], Path] | None = None  # what forked workers render, by index
 
 
 def render_cards(document: Document, cache_file: Path | None = None, jobs: int | None = None) -> Document:
@@ -54,13 +55,21 @@ def render_cards(document: Document, cache_file: Path | None = None, jobs: int |
 
 
 def _render(cards: list[Card], base: Path, jobs: int | None) -> list[CardResult]:
+    global _forked_cards
     jobs = jobs or min(os.cpu_count() or 1, 4)
     if jobs < 2 or len(cards) < PARALLEL_MIN_CARDS or "fork" not in _contexts():
         renderer = Renderer()
         return [_render_one(renderer, card, base) for card in cards]
-    chunk = max(1, len(cards) // (jobs * 8))
-    with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-        return list(pool.map(_render_in_worker, cards, [base] * len(cards), chunksize=chunk))
+    # Forked workers find the cards in their copy of this process: only slice bounds travel
+    # to them, and only the rendered HTML comes back.
+    _forked_cards = (cards, base)
+    step = max(1, len(cards) // (jobs * 8))
+    bounds = [(start, min(start + step, len(cards))) for start in range(0, len(cards), step)]
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
+            return [result for part in pool.map(_render_slice, bounds) for result in part]
+    finally:
+        _forked_cards = None
 
 
 def _render_one(renderer: Renderer, card: Card, base: Path) -> CardResult:
@@ -68,11 +77,12 @@ def _render_one(renderer: Renderer, card: Card, base: Path) -> CardResult:
     return card.question_html, card.answer_html, card.images, resolver.diagnostics, resolver.tried
 
 
-def _render_in_worker(card: Card, base: Path) -> CardResult:
+def _render_slice(bounds: tuple[int, int]) -> list[CardResult]:
     global _worker_renderer
     if _worker_renderer is None:
         _worker_renderer = Renderer()
-    return _render_one(_worker_renderer, card, base)
+    cards, base = _forked_cards
+    return [_render_one(_worker_renderer, card, base) for card in cards[bounds[0]:bounds[1]]]
 
 
 def _contexts() -> list[str]:
