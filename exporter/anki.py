@@ -287,7 +287,7 @@ def sanitize(fragment: str) -> str:
     A fragment already in the sanitized form (the renderer's output) is returned after one
     regex match and a tag-balance check; anything else passes nh3.
     """
-    if _SANITIZED.fullmatch(fragment) and _balanced(fragment):
+    if _SANITIZED.fullmatch(fragment) and render.nesting(fragment) is not None:
         return fragment
     return nh3.clean(fragment, tags=render.ALLOWED_TAGS, attributes=render.ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES, attribute_filter=_attribute_filter,
@@ -298,9 +298,6 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "style":
         return value if render.TABLE_ALIGN_STYLE.match(value) else None
     return value
-
-
-VOID_TAGS = {"br", "col", "hr", "img"}
 
 
 def _sanitized_form() -> re.Pattern[str]:
@@ -327,25 +324,11 @@ def _sanitized_form() -> re.Pattern[str]:
         by_attributes.setdefault(frozenset(render.ALLOWED_ATTRIBUTES.get(tag, ())), []).append(tag)
     openings = [opening(tags) for tags in by_attributes.values()]
     openings.append(opening(["a"], ' rel="noopener noreferrer">'))
-    closing = f"</(?:{'|'.join(sorted(render.ALLOWED_TAGS - VOID_TAGS))})>"
+    closing = f"</(?:{'|'.join(sorted(render.ALLOWED_TAGS - render.VOID_TAGS))})>"
     return re.compile(f"{text}(?:(?:{'|'.join(openings)}|{closing}){text})*+")
 
 
-def _balanced(fragment: str) -> bool:
-    """Every tag closed in order, so a field cannot close or leave open the card's own markup."""
-    open_tags: list[str] = []
-    for closing, name in _TAG_NAME.findall(fragment):
-        if name in VOID_TAGS:
-            continue
-        if not closing:
-            open_tags.append(name)
-        elif not open_tags or open_tags.pop() != name:
-            return False
-    return not open_tags
-
-
 _SANITIZED = _sanitized_form()
-_TAG_NAME = re.compile(r"<(/?)([a-z0-9]+)")
 _COLONS = re.compile(r":{2,}")
 _TAGS = re.compile(r"<[^>]*>")
 _PREFIX = re.compile(r"^\d+ ")  # the order prefix, `01 `

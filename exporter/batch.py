@@ -1,9 +1,9 @@
 """Rendering many cards fast: a cache of earlier results, and worker processes for the rest.
 
 A rebuild after one edit re-renders one card: results are kept per card, keyed by the
-renderer's version, the source folder, the question and the answer. Cards whose result
-depends on more than their text (local images, whose files may change) or that produced
-warnings (whose line numbers move) are not cached. Large documents render on all cores
+source folder, the question and the answer, and valid only for the exact code that made
+them. Cards whose result depends on more than their text (local images, whose files may
+change) or that produced warnings (whose line numbers move) are not cached. Large documents render on all cores
 with one Markdown instance per worker process.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from .model import Card, Document, Image
 from .render import Renderer
 
-CACHE_VERSION = "3"  # bump when rendered HTML changes for the same text
+CACHE_FORMAT = "4"  # what an entry holds
 PARALLEL_MIN_CARDS = 600  # below this, starting workers costs more than it saves
 CardResult = tuple  # (question_html, answer_html, images, diagnostics, local paths tried)
 
@@ -29,7 +29,7 @@ _forked_cards: tuple[list[Card], Path] | None = None  # what forked workers rend
 
 def render_cards(document: Document, cache_file: Path | None = None, jobs: int | None = None) -> Document:
     cache = _load(cache_file)
-    base = document.path.parent
+    base = document.path.resolve().parent  # a symlinked notes file: its images sit beside the real file
     todo: list[Card] = []
     for card in document.cards:
         hit = cache.get(_key(card, base))
@@ -50,7 +50,7 @@ def render_cards(document: Document, cache_file: Path | None = None, jobs: int |
     if cache_file is not None and (todo or len(cache) - 1 > len(document.cards)):
         live = {_key(card, base) for card in document.cards}
         kept = {key: value for key, value in cache.items() if key in live}
-        _save(cache_file, {**kept, "version": CACHE_VERSION})
+        _save(cache_file, {**kept, "version": _version()})
     return document
 
 
@@ -92,8 +92,15 @@ def _contexts() -> list[str]:
 
 
 def _key(card: Card, base: Path) -> str:
-    text = "\x1f".join((CACHE_VERSION, str(base), card.question, card.answer))
+    text = "\x1f".join((str(base), card.question, card.answer))
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _version() -> str:
+    """Entries are valid for this code only: any change to the renderer may change its HTML."""
+    from .state import tool_fingerprint
+
+    return f"{CACHE_FORMAT}-{tool_fingerprint()}"
 
 
 def _load(cache_file: Path | None) -> dict:
@@ -101,7 +108,7 @@ def _load(cache_file: Path | None) -> dict:
         return {}
     try:
         cache = json.loads(cache_file.read_bytes())
-        return cache if isinstance(cache, dict) and cache.get("version") == CACHE_VERSION else {}
+        return cache if isinstance(cache, dict) and cache.get("version") == _version() else {}
     except Exception:  # a missing or damaged cache only costs time
         return {}
 

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
+from typing import Callable
 
 from . import config, state
-from .errors import NotesError
+from .errors import NotesError, unexpected
 from .model import CardKind, Diagnostic, Document
 from .readers import SUFFIXES
 from .readers.source import read_bytes
@@ -36,12 +37,14 @@ class Options:
     fetch_images: bool = False  # the only network access, opt-in (exporter.download)
     title: str | None = None  # None: front matter `title:`, else the file name
     deck_name: str | None = None  # None: the title
+    progress: Callable[[str], None] | None = None  # told what a long build is doing
 
     @classmethod
-    def from_settings(cls, settings: config.Resolved, out: Path, jobs: int | None = None) -> "Options":
+    def from_settings(cls, settings: config.Resolved, out: Path, jobs: int | None = None,
+                      progress: Callable[[str], None] | None = None) -> "Options":
         value = {name: item.value for name, item in settings.items()}
         return cls(out=out, strict=value["strict"], order_prefix=value["order-prefix"], paper=value["paper"],
-                   landscape=not value["portrait"], columns=value["columns"], jobs=jobs,
+                   landscape=not value["portrait"], columns=value["columns"], jobs=jobs, progress=progress,
                    fetch_images=value["fetch-images"], title=value["title"], deck_name=value["deck-name"])
 
     def settings_for(self, target: str) -> dict:
@@ -90,7 +93,10 @@ def discover(paths: list[Path]) -> list[Path]:
             found.extend(files)
         else:
             found.append(path)
-    return list(dict.fromkeys(found))
+    unique: dict[Path, Path] = {}  # one file named twice (`a.md`, `./a.md`, its absolute path) is one source
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def split_clashing(sources: list[Path], out: Path, targets: tuple[str, ...]) -> tuple[list[Path], list[NotesError]]:
@@ -136,22 +142,25 @@ def _load(source: Path, options: Options, resolved: config.Resolved, cache_file:
         report.document = load(source, cache_file, options.jobs, title=options.title)
     except NotesError as error:
         report.errors.append(error.diagnostic)
+    except Exception as error:  # noqa: BLE001 (one line for the user, not a traceback)
+        report.errors.append(unexpected(source, "reading", error).diagnostic)
     else:
         report.errors.extend(_failures(report.document, options))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def build(source: Path, targets: tuple[str, ...], flags: dict, out: Path, jobs: int | None = None) -> Report:
+def build(source: Path, targets: tuple[str, ...], flags: dict, out: Path, jobs: int | None = None,
+          progress: Callable[[str], None] | None = None) -> Report:
     """Build `targets` for one source, skipping outputs that are up to date."""
     def load(options: Options, resolved: config.Resolved) -> Report:
         return _load(source, options, resolved, state.render_cache_file(options.out, source.stem))
 
-    return _build(source, [source], targets, flags, out, jobs, load)
+    return _build(source, [source], targets, flags, out, jobs, load, progress)
 
 
 def build_merged(sources: list[Path], targets: tuple[str, ...], flags: dict, out: Path,
-                 jobs: int | None = None) -> Report:
+                 jobs: int | None = None, progress: Callable[[str], None] | None = None) -> Report:
     """One deck (a subdeck per file) and one PDF from several sources."""
     from .merge import merge, merged_path
 
@@ -168,18 +177,18 @@ def build_merged(sources: list[Path], targets: tuple[str, ...], flags: dict, out
         return report
 
     title, target = merged_path(sources, flags.get("title"))
-    return _build(target, sources, targets, {**flags, "title": title}, out, jobs, load)
+    return _build(target, sources, targets, {**flags, "title": title}, out, jobs, load, progress)
 
 
 def _build(name: Path, sources: list[Path], targets: tuple[str, ...], flags: dict, out: Path,
-           jobs: int | None, load) -> Report:
+           jobs: int | None, load, progress: Callable[[str], None] | None = None) -> Report:
     started = time.perf_counter()
     try:
         contents = [read_bytes(source) for source in sources]
         resolved = settings(name, flags, contents[0] if len(sources) == 1 else b"")
     except NotesError as error:
         return Report(name, errors=[error.diagnostic])
-    options = Options.from_settings(resolved, out, jobs)
+    options = Options.from_settings(resolved, out, jobs, progress)
     everything = b"".join(str(source).encode() + b"\0" + content for source, content in zip(sources, contents))
     prints = {target: state.fingerprint(everything, options.settings_for(target)) for target in targets}
     stale = tuple(target for target in targets if not state.up_to_date(
@@ -191,11 +200,11 @@ def _build(name: Path, sources: list[Path], targets: tuple[str, ...], flags: dic
     report.skipped = [output_path(name, t, options) for t in targets if t not in stale]
     if report.ok:
         assert report.document is not None
-        if options.fetch_images:
-            from .download import fetch_images
-
-            fetch_images(report.document, state.state_dir(options.out) / "images")
         try:
+            if options.fetch_images:
+                from .download import fetch_images
+
+                fetch_images(report.document, state.state_dir(options.out) / "images")
             report.outputs = _write(report.document, stale, options)
         except NotesError as error:
             report.errors.append(error.diagnostic)
@@ -227,7 +236,7 @@ def _failures(document: Document, options: Options) -> list[Diagnostic]:
 def _write(document: Document, targets: tuple[str, ...], options: Options) -> list[Path]:
     """Write each target; with two, the PDF is laid out in a forked process meanwhile."""
     if len(targets) < 2 or "fork" not in get_all_start_methods():
-        return [WRITERS[target](document, options) for target in targets]
+        return [_run_writer(target, document, options) for target in targets]
     background, foreground = targets[-1], targets[:-1]
     context = get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -235,7 +244,7 @@ def _write(document: Document, targets: tuple[str, ...], options: Options) -> li
     worker.start()
     sender.close()
     try:
-        paths = [WRITERS[target](document, options) for target in foreground]
+        paths = [_run_writer(target, document, options) for target in foreground]
     finally:
         outcome = _receive(receiver, worker, document.path)
     if isinstance(outcome, NotesError):
@@ -243,14 +252,25 @@ def _write(document: Document, targets: tuple[str, ...], options: Options) -> li
     return [*paths, outcome]
 
 
+def _run_writer(target: str, document: Document, options: Options) -> Path:
+    try:
+        return WRITERS[target](document, options)
+    except NotesError:
+        raise
+    except RecursionError:
+        raise NotesError(document.path, f"the notes nest too deeply for the {target} writer",
+                         "flatten deeply nested lists, quotes or HTML") from None
+    except Exception as error:  # noqa: BLE001 (one line for the user, not a traceback)
+        raise unexpected(document.path, f"{target} writer", error) from None
+
+
 def _write_in_child(sender, target: str, document: Document, options: Options) -> None:
     try:
-        outcome = WRITERS[target](document, options)
+        outcome = _run_writer(target, document, options)
     except NotesError as error:
         outcome = error
     except BaseException as error:  # a crash in the child must still reach the user as one line
-        outcome = NotesError(document.path, f"{target} writer failed: {type(error).__name__}: {error}",
-                             "please report this with the notes file")
+        outcome = unexpected(document.path, f"{target} writer", error)
     sender.send(outcome)
     sender.close()
 
@@ -275,7 +295,7 @@ def _write_pdf(document: Document, options: Options) -> Path:
     from .pdf import write_pdf
 
     return write_pdf(document, options.out, paper=options.paper, landscape=options.landscape,
-                     columns=options.columns, cache_dir=state.state_dir(options.out)).path
+                     columns=options.columns, cache_dir=state.state_dir(options.out), progress=options.progress).path
 
 
 WRITERS = {"deck": _write_deck, "pdf": _write_pdf}

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import build as builder
-from .errors import NotesError
+from .errors import NotesError, unexpected
 from .model import CardKind
 from .progress import Progress
 
@@ -54,10 +54,11 @@ sources_argument = click.argument("sources", nargs=-1, type=click.Path(exists=Tr
 out_option = click.option(
     "-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
     help="Folder for the outputs (<out>/<stem>.apkg, <out>/<stem>.pdf).")
-strict_option = click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
+strict_option = click.option("--strict/--no-strict", default=None,
+                             help="Treat warnings as errors (--no-strict overrides a settings file).")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Print more detail.")
-fetch_option = click.option("--fetch-images", is_flag=True, default=None,
+fetch_option = click.option("--fetch-images/--no-fetch-images", default=None,
                             help="Download remote images into the build (default: never touch the network).")
 title_option = click.option("--title", help="Document title (default: front matter, else the file name).")
 deck_options = _options(
@@ -79,8 +80,16 @@ FLAG_SETTINGS = {"title": "title", "deck_name": "deck-name", "order_prefix": "or
 
 def _flags(params: dict) -> dict:
     """The settings given on the command line (None: not given, so config files decide)."""
-    return {setting: params[name] for name, setting in FLAG_SETTINGS.items()
-            if name in params and params[name] is not None}
+    from .config import parse_flag
+
+    flags = {setting: params[name] for name, setting in FLAG_SETTINGS.items()
+             if name in params and params[name] is not None}
+    for setting, value in flags.items():
+        try:
+            parse_flag(setting, value)
+        except ValueError as error:  # a wrong flag is wrong usage: exit 2, like Click's own checks
+            raise click.BadParameter(str(error), param_hint=f"--{setting}") from None
+    return flags
 
 
 # --- commands -----------------------------------------------------------------------
@@ -100,9 +109,12 @@ def cli():
 @sources_argument
 @strict_option
 @verbose_option
-def check(sources, strict, verbose):
-    """Parse only: print counts and problems for each source."""
-    flags = _flags({"strict": strict})
+@title_option
+@deck_options
+@pdf_options
+def check(sources, verbose, **params):
+    """Parse only: print counts and problems for each source (-v: and the settings in effect)."""
+    flags = _flags(params)
     failed = False
     for source in _sources(sources):
         report = builder.check(source, flags)
@@ -118,17 +130,28 @@ def _print_check(report: builder.Report, verbose: bool) -> None:
         notes = sum(card.kind is CardKind.NOTES for card in cards)
         code = sum(card.answer_html.count('<div class="highlight">') for card in cards)
         images = sum(len(card.images) for card in cards)
-        click.echo(f"{report.source}: {len(document.topics)} topics, {len(cards)} cards "
-                   f"({len(cards) - notes} questions, {notes} notes), {code} code blocks, {images} images")
+        click.echo(f"{report.source}: {_count(len(document.topics), 'topic')}, {_count(len(cards), 'card')} "
+                   f"({_count(len(cards) - notes, 'question')}, {_count(notes, 'note')}), "
+                   f"{_count(code, 'code block')}, {_count(images, 'image')}")
         for diagnostic in document.warnings:
             click.echo(f"  warning: {diagnostic}")
     if verbose and report.settings:
         click.echo("  settings in effect:")
         for name, item in report.settings.items():
-            click.echo(f"    {name} = {item.value!r}  ({item.origin})")
+            value = item.value
+            if value is None and document is not None:  # title and deck name follow the document's title
+                value = document.title
+                origin = f"{item.origin}: the file name" if name == "title" else f"{item.origin}: the title"
+            else:
+                origin = item.origin
+            click.echo(f"    {name} = {value!r}  ({origin})")
     for diagnostic in report.errors:
         if document is None or diagnostic not in document.warnings:
             click.echo(f"error: {diagnostic}", err=True)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _build_command(name: str, help_text: str, extra=()):
@@ -147,7 +170,7 @@ def build_all(sources: list[Path], targets, flags: dict, out: Path, quiet: bool,
     if merge:
         progress = Progress(enabled=not quiet)
         progress.step(f"building {len(sources)} sources as one")
-        report = builder.build_merged(sources, targets, flags, out)
+        report = builder.build_merged(sources, targets, flags, out, progress=progress.detail)
         progress.done()
         _print_build(report, quiet, verbose)
         return not report.ok
@@ -159,7 +182,7 @@ def build_all(sources: list[Path], targets, flags: dict, out: Path, quiet: bool,
     progress = Progress(enabled=not quiet, total=len(sources))
     for source in sources:
         progress.step(f"building {source.name}")
-        report = builder.build(source, targets, flags, out)
+        report = builder.build(source, targets, flags, out, progress=progress.detail)
         progress.clear()
         failed |= not report.ok
         _print_build(report, quiet, verbose)
@@ -205,39 +228,66 @@ def watch(sources, out, quiet, verbose, merge, only, **params):
     from watchfiles import watch as watch_changes
 
     roots = _source_roots(sources)
-    flags = _flags(params)
-    targets = TARGETS[only]
+    flags, targets = _flags(params), TARGETS[only]
     build_all(_sources(sources), targets, flags, out, quiet, verbose, merge)
     click.echo(f"watching {', '.join(str(root) for root in roots)} — Ctrl-C to stop", err=True)
-    out_resolved = out.resolve()
+    said: dict[Path, list[str]] = {}  # each source's problems as last printed: not repeated
     try:
-        for changes in watch_changes(*roots, *_config_paths(), debounce=200, raise_interrupt=True,
-                                     watch_filter=lambda _, path: not Path(path).resolve().is_relative_to(out_resolved)):
-            started = time.strftime("%H:%M:%S")
+        for _ in watch_changes(*_watched_folders(roots), recursive=False, debounce=200, raise_interrupt=True,
+                               watch_filter=_watch_filter(roots, out)):
+            prefix = time.strftime("%H:%M:%S ")
             try:
-                current = builder.discover(list(roots))
-            except NotesError as error:
-                click.echo(f"{started} error: {error}", err=True)
-                continue
-            if not merge:
-                current, clashes = builder.split_clashing(current, out, targets)
-                for error in clashes:
-                    click.echo(f"{started} error: {error}", err=True)
-            reports = ([builder.build_merged(current, targets, flags, out)] if merge else
-                       [builder.build(source, targets, flags, out) for source in current])
-            for report in reports:
-                if report.outputs or report.errors:
-                    _print_build(report, quiet=False, verbose=verbose, prefix=f"{started} ")
-            del changes
+                _rebuild(roots, targets, flags, out, quiet, verbose, merge, prefix, said)
+            except Exception as error:  # noqa: BLE001 (the watcher outlives any one failed rebuild)
+                click.echo(f"{prefix}error: {unexpected(roots[0], 'rebuilding', error)}", err=True)
     except KeyboardInterrupt:
         pass
     click.echo("stopped watching", err=True)
 
 
-def _config_paths() -> list[Path]:
-    from .config import CONFIG_FILE
+def _rebuild(roots, targets, flags, out, quiet, verbose, merge, prefix, said) -> None:
+    try:
+        current = builder.discover(list(roots))
+    except NotesError as error:
+        click.echo(f"{prefix}error: {error}", err=True)
+        return
+    if not merge:
+        current, clashes = builder.split_clashing(current, out, targets)
+        for error in clashes:
+            click.echo(f"{prefix}error: {error}", err=True)
+    reports = ([builder.build_merged(current, targets, flags, out)] if merge else
+               [builder.build(source, targets, flags, out) for source in current])
+    for report in reports:
+        problems = [str(d) for d in report.errors]
+        if report.outputs or problems != said.get(report.source):
+            _print_build(report, quiet=quiet, verbose=verbose, prefix=prefix)
+        said[report.source] = problems
 
-    return [path for path in (Path("pyproject.toml"), Path(CONFIG_FILE)) if path.is_file()]
+
+def _watched_folders(roots) -> list[Path]:
+    """Folders, not files: an editor that saves by renaming a new file over the old one
+    replaces the file a watch would follow. The current folder holds the settings files."""
+    folders = [root if root.is_dir() else root.parent for root in roots]
+    return list(dict.fromkeys(folder.resolve() for folder in [*folders, Path.cwd()]))
+
+
+def _watch_filter(roots, out: Path):
+    from .config import CONFIG_FILE
+    from .readers import SUFFIXES
+
+    files = {root.resolve() for root in roots if not root.is_dir()}
+    folders = {root.resolve() for root in roots if root.is_dir()}
+    settings = {"pyproject.toml", CONFIG_FILE}
+    out = out.resolve()
+
+    def relevant(_change, name: str) -> bool:
+        path = Path(name).resolve()
+        if path.is_relative_to(out):
+            return False
+        return (path in files or path.name in settings
+                or (path.parent in folders and path.suffix.lower() in SUFFIXES))
+
+    return relevant
 
 
 def main() -> None:

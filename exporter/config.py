@@ -8,12 +8,14 @@ flags override everything. Every value remembers where it came from, for
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from .errors import NotesError
+from .model import Location
 from .readers.source import decode, split_front_matter
 
 
@@ -29,10 +31,10 @@ def _boolean(value: Any) -> bool:
 
 
 def _columns(value: Any) -> int:
-    number = int(value)
-    if not 1 <= number <= 4:
-        raise ValueError("expected a number from 1 to 4")
-    return number
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 4:
+        raise ValueError("expected a whole number from 1 to 4")
+    return int(text)
 
 
 def _paper(value: Any) -> str:
@@ -43,7 +45,9 @@ def _paper(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    text = str(value).strip()
+    if not isinstance(value, str):
+        raise ValueError("expected text (in quotes in a .toml file)")
+    text = value.strip()
     if not text:
         raise ValueError("expected some text")
     return text
@@ -99,14 +103,17 @@ def resolve(source: Path, flags: dict[str, Any], source_text: str | None = None)
 
 
 def front_matter_text(source: Path, data: bytes) -> str | None:
-    """The text to read front matter from (notebooks keep theirs in the first cell: not here)."""
-    if source.suffix.lower() == ".ipynb":
-        return None
-    head = data[:64 * 1024]
+    """The text to read front matter from: the file's head, or a notebook's first cell."""
+    notebook = source.suffix.lower() == ".ipynb"
     try:
-        return decode(source, head)
+        text = decode(source, data if notebook else data[:64 * 1024])
     except NotesError:
         return None  # the reader reports bad text with its line; settings stay as configured
+    if notebook:
+        from .readers.notebook import first_cell_text
+
+        return first_cell_text(text)
+    return text
 
 
 def _config_files(folder: Path):
@@ -125,7 +132,9 @@ def _load(path: Path) -> dict:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
-        raise NotesError(path, f"not valid TOML: {error}", "fix the file's syntax") from None
+        line = re.search(r"at line (\d+)", str(error))
+        raise NotesError(Location(path, int(line[1]) if line else 1), f"not valid TOML: {error}",
+                         "fix the file's syntax") from None
     except OSError as error:
         raise NotesError(path, f"cannot read: {error.strerror or error}", "check its permissions") from None
 
@@ -134,6 +143,11 @@ def _table(path: Path, table: Any) -> dict:
     if not isinstance(table, dict):
         raise NotesError(path, "[tool.notes-export] must be a table of settings", "write `key = value` lines under it")
     return table
+
+
+def parse_flag(name: str, value: Any) -> Any:
+    """A setting given on the command line, checked as the files' are (ValueError says why)."""
+    return SETTINGS[name].parse(value)
 
 
 def _apply(resolved: Resolved, table: dict, origin: str) -> None:

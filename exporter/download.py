@@ -3,9 +3,9 @@
 Off by default: without it no writer touches the network and remote images stay
 references. With it, each http(s) image is fetched once into `<out>/.notes-export/images/`
 (later builds reuse the file), with a deadline per image (a server that accepts and never
-answers costs `timeout`; one that trickles bytes at most about twice that), a size cap, and only
-image content types. Images download in parallel threads. A failure is a warning and the
-image stays a remote reference.
+answers, or trickles its bytes, costs `timeout`), a size cap, and only images: the content
+type must be an image's and the bytes must start like one. Images download in parallel
+threads. A failure is a warning and the image stays a remote reference.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import NotesError
 from .model import Diagnostic, Document, Image
 from .output import write_bytes
 from .render import media_name
@@ -63,17 +64,28 @@ class Fetcher:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise FetchFailed(f"could not download ({reason})") from None
+        if not _looks_like(kind, body):
+            raise FetchFailed(f"sent as {kind}, but the bytes are not an image")
         path = self.cache_dir / f"{_url_key(url)}{IMAGE_TYPES[kind]}"
-        write_bytes(path, body)
+        try:
+            write_bytes(path, body)
+        except NotesError as error:
+            raise FetchFailed(f"cannot store it: {error.message}") from None
         return path
 
     def _read(self, response, deadline: float) -> bytes:
         chunks, size = [], 0
+        sock = _socket_of(response)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise FetchFailed(f"timed out after {self.timeout:g} s")
-            chunk = response.read(64 * 1024)
+            if sock is not None:  # each read waits at most until the deadline
+                sock.settimeout(remaining)
+            try:
+                chunk = response.read1(64 * 1024)  # whatever has arrived, not a full 64 KB
+            except TimeoutError:
+                raise FetchFailed(f"timed out after {self.timeout:g} s") from None
             if not chunk:
                 return b"".join(chunks)
             size += len(chunk)
@@ -115,6 +127,28 @@ def _use_local_copy(card, image: Image, path: Path) -> None:
     card.answer_html = card.answer_html.replace(quoted, f'src="{name}"')
     card.question_html = card.question_html.replace(quoted, f'src="{name}"')
     image.path, image.media_name = path, name
+
+
+MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",), "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/bmp": (b"BM",), "image/webp": (b"RIFF",),
+}
+
+
+def _looks_like(kind: str, body: bytes) -> bool:
+    """A page of HTML sent as `image/png` is not an image."""
+    if kind == "image/svg+xml":
+        head = body[:2048].lstrip().lower()
+        return head.startswith((b"<svg", b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in body[:8192].lower()
+    if kind == "image/webp":
+        return body[:4] == b"RIFF" and body[8:12] == b"WEBP"
+    return body.startswith(MAGIC[kind])
+
+
+def _socket_of(response):
+    """The connection's socket, to bound each read by the time left (http.client hides it)."""
+    raw = getattr(getattr(response, "fp", None), "raw", None)
+    return getattr(raw, "_sock", None)
 
 
 def _url_key(url: str) -> str:

@@ -27,3 +27,10 @@ class NotesError(Exception):
     @property
     def diagnostic(self) -> Diagnostic:
         return Diagnostic(self.location, self.message, self.hint, Severity.ERROR)
+
+
+def unexpected(location: Location | Path, what: str, error: BaseException) -> NotesError:
+    """A failure that is not the input's fault, still one line (and other sources still build)."""
+    detail = str(error).splitlines()[0][:200] if str(error) else ""
+    return NotesError(location, f"{what} failed: {type(error).__name__}{': ' + detail if detail else ''}",
+                      "this is a bug in notes-export: please report it with the notes file")

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from .model import Document, Topic
+from .model import Card, Diagnostic, Document, Severity, Topic
 from .readers.source import title_from_stem
 
 GENERIC_FOLDERS = {"source", "sources", "src", "notes", "docs"}
@@ -40,10 +40,19 @@ def _common_folder(sources: list[Path]) -> str:
 
 def merge(documents: list[Document], title: str, path: Path) -> Document:
     merged = Document(title=title, path=path)
+    first: dict[str, Card] = {}
     for document in documents:
         topic = Topic(title=document.title, location=document.topics[0].location, index=len(merged.topics))
         for inner in document.topics:
             for card in inner.cards:
+                if card.identity in first:  # two files with one title asking one question: one note
+                    merged.diagnostics.append(Diagnostic(
+                        card.location, f"question {card.question!r} is also at {first[card.identity].location}, "
+                        "in a file of the same title: both would be one Anki note",
+                        "give the files different titles (front matter `title:`), or one question an explicit id",
+                        Severity.ERROR))
+                    continue
+                first[card.identity] = card
                 topic.cards.append(replace(card, topic=document.title, sections=(inner.title, *card.sections)))
         merged.topics.append(topic)
         merged.diagnostics.extend(document.diagnostics)

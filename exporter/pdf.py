@@ -41,18 +41,19 @@ import re
 import threading
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from .errors import NotesError
 from .fetcher import MEDIA_BASE, TEMPLATES, media_files, restricted_fetcher
 from .model import Card, CardKind, Document
+from .render import MAX_PRINTED_CODE_LINE
 from .output import write_bytes
 from .style import stylesheet
 
@@ -139,7 +140,8 @@ def geometry(paper: str, landscape: bool, columns: int, where: Path) -> Geometry
 
 
 def write_pdf(document: Document, out_dir: Path, *, paper: str = "a4", landscape: bool = True,
-              columns: int = 3, jobs: int | None = None, cache_dir: Path | None = None) -> PdfResult:
+              columns: int = 3, jobs: int | None = None, cache_dir: Path | None = None,
+              progress: Callable[[str], None] | None = None) -> PdfResult:
     """Write `<out_dir>/<stem>.pdf` atomically and say what was written.
 
     `jobs`: processes for the layout (default: the usable cores); never changes the output.
@@ -150,7 +152,7 @@ def write_pdf(document: Document, out_dir: Path, *, paper: str = "a4", landscape
     geo = geometry(paper, landscape, columns, document.path)
     target = Path(out_dir) / f"{document.stem}.pdf"
     cache = ChunkCache(Path(cache_dir), document.stem) if cache_dir is not None else None
-    built = build_pdf(document, geo, jobs=jobs, cache=cache)
+    built = build_pdf(document, geo, jobs=jobs, cache=cache, progress=progress)
     write_bytes(target, built.data)
     return PdfResult(target, built.sheets, columns, built.column_pages, built.chunks,
                      time.perf_counter() - start, built.warnings, built.refused, built.reused)
@@ -168,7 +170,8 @@ class Built:
 
 
 def build_pdf(document: Document, geo: Geometry, *, jobs: int | None = None,
-              cache: ChunkCache | None = None) -> Built:
+              cache: ChunkCache | None = None, progress: Callable[[str], None] | None = None) -> Built:
+    """The PDF's bytes; `progress` hears of each part laid out (a large document has many)."""
     try:
         with warnings.catch_warnings():  # "HarfBuzz-Subset will be required by future versions"
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -187,7 +190,7 @@ def build_pdf(document: Document, geo: Geometry, *, jobs: int | None = None,
     found = cache.load(keys) if cache else {}
     todo = [i for i, key in enumerate(keys) if key not in found]
     try:
-        fresh = dict(zip(todo, _render_all([chunks[i] for i in todo], media, jobs)))
+        fresh = dict(zip(todo, _render_all([chunks[i] for i in todo], media, jobs, progress)))
     except BrokenProcessPool as exc:  # a worker died (out of memory, killed)
         raise NotesError(document.path, f"a PDF layout process ended abruptly ({exc})",
                          "retry; if it happens again, free some memory") from exc
@@ -310,14 +313,30 @@ def render_html(html: str, media: dict[str, Path]) -> Rendered:
 
 def _page_facts(document) -> list[tuple[dict, list]]:
     return [(dict(page.anchors),
-             [(kind, target, rect) for kind, target, rect, _box in page.links if kind in ("external", "internal")])
+             [(kind, target, rect) for kind, target, rect, _box in page.links if _kept_link(kind, target)])
             for page in document.pages]
 
 
-def _render_all(chunks: list[str], media: dict[str, Path], jobs: int | None) -> list[Rendered]:
+def _kept_link(kind: str, target: str) -> bool:
+    """Links inside the sheet, and to the web or mail. A relative link in the notes would
+    point into the fake media folder (a `file:` URL of the reader's disk): it stays text."""
+    return kind == "internal" or (kind == "external" and urlsplit(target).scheme.lower() in ("http", "https", "mailto"))
+
+
+def _render_all(chunks: list[str], media: dict[str, Path], jobs: int | None,
+                progress: Callable[[str], None] | None = None) -> list[Rendered]:
+    done = 0
+
+    def finished(result: Rendered) -> Rendered:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(f"PDF: laid out part {done} of {len(chunks)}")
+        return result
+
     workers = min(len(chunks), jobs or _usable_cores())
     if workers <= 1:
-        return [render_html(html, media) for html in chunks]
+        return [finished(render_html(html, media)) for html in chunks]
     # fork shares the loaded WeasyPrint; only safe while this process runs no other thread
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
         else "spawn"
@@ -325,10 +344,13 @@ def _render_all(chunks: list[str], media: dict[str, Path], jobs: int | None) -> 
     if len(chunks) <= workers:  # this process renders the first chunk itself
         with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
             futures = [pool.submit(render_html, html, media) for html in chunks[1:]]
-            first = render_html(chunks[0], media)
-            return [first, *(future.result() for future in futures)]
+            first = finished(render_html(chunks[0], media))
+            return [first, *(finished(future.result()) for future in futures)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(render_html, chunks, [media] * len(chunks)))
+        futures = [pool.submit(render_html, html, media) for html in chunks]
+        for future in as_completed(futures):
+            finished(future.result())
+        return [future.result() for future in futures]
 
 
 def _usable_cores() -> int:
@@ -475,10 +497,42 @@ def _code_lines_for_print(html: str) -> str:
     def lines(match: re.Match) -> str:
         body = match[2].split("\n")
         tail = body.pop() if body and body[-1] == "" else ""
-        wrapped = "".join(f'<span class="ln">{line or " "}</span>' for line in body)
+        wrapped = "".join(f'<span class="ln">{_printable_code_line(line) or " "}</span>' for line in body)
         return f"{match[1]}{wrapped}{tail}{match[3]}"
 
     return CODE_BODY.sub(lines, html)
+
+
+HTML_PIECE = re.compile(r"(<[^>]*>|&[#\w]+;)")  # a tag or an entity: not cut, not counted as text
+UNBROKEN = re.compile(r"(\S{48})(?=\S)")
+
+
+def _printable_code_line(line: str) -> str:
+    """A code line as the column can lay it out: long runs without a space get invisible break
+    points (WeasyPrint lays out a run it must cut anywhere in time that grows with the square of
+    its length: 30,000 characters took 14 s, now 3 s), and past MAX_PRINTED_CODE_LINE
+    characters the line is cut, saying how much is left out (the renderer warns of it)."""
+    if len(line) < 48:
+        return line
+    out: list[str] = []
+    shown = 0
+    pieces = HTML_PIECE.split(line)
+    for index, piece in enumerate(pieces):
+        if index % 2:  # a tag or an entity
+            out.append(piece)
+            shown += piece.startswith("&")
+            continue
+        room = MAX_PRINTED_CODE_LINE - shown
+        if len(piece) > room:
+            rest = len(piece) - room + sum(1 if p.startswith("&") else 0 if p.startswith("<") else len(p)
+                                             for p in pieces[index + 1:])
+            out.append(UNBROKEN.sub("\\1\u200b", piece[:room]))
+            out.append("</span>" * (sum(p.startswith("<span") for p in out) - sum(p == "</span>" for p in out)))
+            out.append(f'<span class="cut"> … {rest:,} more characters</span>')
+            break
+        out.append(UNBROKEN.sub("\\1\u200b", piece))
+        shown += len(piece)
+    return "".join(out)
 
 
 OL_START = re.compile(r'<ol start="(-?\d{1,9})">')

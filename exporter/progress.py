@@ -16,13 +16,22 @@ class Progress:
         self.count = 0
         self.started = time.monotonic()
         self.shown = False
+        self.message = ""
 
     def step(self, message: str) -> None:
         self.count += 1
+        self.message = message
+        self._show(message)
+
+    def detail(self, text: str) -> None:
+        """What the current step is doing (`building notes.md: PDF: laid out part 3 of 8`)."""
+        self._show(f"{self.message}: {text}")
+
+    def _show(self, line: str) -> None:
         if not self.enabled:
             return
         counter = f"[{self.count}/{self.total}] " if self.total > 1 else ""
-        self.stream.write(f"\r\x1b[2K{counter}{message} …")
+        self.stream.write(f"\r\x1b[2K{counter}{line} …")
         self.stream.flush()
         self.shown = True
 

@@ -211,6 +211,14 @@ class Renderer:
         card.question_html = sanitize(self.inline(card.question), images)
         images.in_question = False
         card.answer_html = sanitize(self.to_html(card.answer), images)
+        depth = nesting(card.answer_html) or 0
+        if depth > MAX_NESTING:  # layout engines recurse once per level: WeasyPrint fails near 150
+            card.answer_html = f'<pre class="plain">{htmllib.escape(card.answer)}</pre>'
+            images.images.clear()
+            images.diagnostics.append(Diagnostic(
+                card.location, f"answer nests {depth} levels deep (quotes, lists or HTML); it is shown as plain text",
+                f"flatten it to at most {MAX_NESTING} levels"))
+        images.diagnostics += long_code_lines(card)
         images.take_alt_texts(card.question_html + card.answer_html)
         card.images = images.images
         return images
@@ -218,6 +226,40 @@ class Renderer:
 
 MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\!#|~]|^\s*(?:[-+>]|\d+[.)])\s|  $")
 MAX_PARAGRAPH = 20_000  # Python-Markdown's inline patterns go quadratic on huge paragraphs
+MAX_NESTING = 64  # elements inside one another in an answer (lists stop at 12 levels: exporter.lists)
+MAX_PRINTED_CODE_LINE = 5_000  # characters of one code line the PDF shows (the deck keeps all)
+VOID_TAGS = {"br", "col", "hr", "img"}
+SANITIZED_TAG = re.compile(r"<(/?)([a-z0-9]+)")  # nh3 writes names in lower case
+
+
+def nesting(fragment: str) -> int | None:
+    """How deep the fragment's elements nest; None if its tags do not close in order."""
+    open_tags: list[str] = []
+    deepest = 0
+    for closing, name in SANITIZED_TAG.findall(fragment):
+        if name in VOID_TAGS:
+            continue
+        if not closing:
+            open_tags.append(name)
+            deepest = max(deepest, len(open_tags))
+        elif not open_tags or open_tags.pop() != name:
+            return None
+    return None if open_tags else deepest
+
+
+def long_code_lines(card: Card) -> list[Diagnostic]:
+    """Code lines too long for the PDF to show whole (it cuts them)."""
+    found = []
+    fence: str | None = None
+    for offset, line in enumerate(card.answer.split("\n")):
+        inside = fence is not None
+        fence = next_fence(line, fence)
+        if inside and fence is not None and len(line) > MAX_PRINTED_CODE_LINE:
+            where = card.answer_lines[offset] if offset < len(card.answer_lines) else card.location.line
+            found.append(Diagnostic(Location(card.location.file, where, card.location.unit),
+                                    f"code line of {len(line):,} characters: the PDF shows its first "
+                                    f"{MAX_PRINTED_CODE_LINE:,}", "break it into shorter lines (the deck keeps it whole)"))
+    return found
 
 
 def guard_long_paragraphs(text: str) -> str:
@@ -301,28 +343,33 @@ class ImageResolver:
         if REMOTE.match(src):
             self.images.append(image)
             return src
-        path = self.local_path(src)
+        path = self.local_path(src, image)
         if path is None:
             return None
         image.path = path
-        image.media_name = media_name(path)
         self.images.append(image)
         return image.media_name
 
-    def local_path(self, src: str) -> Path | None:
+    def local_path(self, src: str, image: Image) -> Path | None:
+        """The image's file inside the notes' folder (naming `image` by its content), else None and a warning."""
         parts = urlsplit(src)
         if parts.scheme or parts.netloc or src.startswith("/"):
             self.warn(src, "image is not a relative path", "put the image in the notes' folder and link it relatively")
             return None
         root = self.base.resolve()
-        path = (root / unquote(parts.path)).resolve()
-        self.tried.append(path)
-        if not path.is_relative_to(root):
-            self.warn(src, "image lies outside the notes' folder and is not included",
-                      "copy it into the notes' folder")
-            return None
-        if not path.is_file():
-            self.warn(src, "image not found", "check the file name, relative to the notes file")
+        try:
+            path = (root / unquote(parts.path)).resolve()
+            self.tried.append(path)
+            if not path.is_relative_to(root):
+                self.warn(src, "image lies outside the notes' folder and is not included",
+                          "copy it into the notes' folder")
+                return None
+            if not path.is_file():
+                self.warn(src, "image not found", "check the file name, relative to the notes file")
+                return None
+            image.media_name = media_name(path)
+        except (OSError, ValueError, RuntimeError) as error:  # a name too long, a NUL, a symlink loop
+            self.warn(src, f"image cannot be read ({type(error).__name__}: {error})", "check the file name")
             return None
         return path
 

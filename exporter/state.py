@@ -28,7 +28,7 @@ def render_cache_file(out: Path, stem: str) -> Path:
 
 
 @cache
-def _tool_fingerprint() -> str:
+def tool_fingerprint() -> str:
     """The version, the templates and the code itself: an edited checkout (same version
     number) must not pass off outputs of its old code as up to date."""
     digest = hashlib.blake2b(version("notes-export").encode(), digest_size=16)
@@ -42,7 +42,7 @@ def _tool_fingerprint() -> str:
 
 def fingerprint(source_bytes: bytes, settings: dict) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(_tool_fingerprint().encode())
+    digest.update(tool_fingerprint().encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     digest.update(source_bytes)
     return digest.hexdigest()

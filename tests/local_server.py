@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
@@ -33,12 +34,28 @@ class FixtureServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.requests.append(self.path)
+        if self.path == "/trickle.png":
+            return self._trickle()
         kind, body = self.server.routes.get(self.path, ("text/plain", b""))
         self.send_response(200 if self.path in self.server.routes else 404)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _trickle(self):
+        """A PNG that arrives one byte every 0.2 s (a minute in all): slow, never silent."""
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", "300")
+        self.end_headers()
+        try:
+            for byte in (PNG + b"\0" * 300)[:300]:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
 
     def log_message(self, *args):
         pass
@@ -49,6 +66,7 @@ def fixture_server() -> Iterator[FixtureServer]:
     server = FixtureServer({
         "/pixel.png": ("image/png", PNG),
         "/page.html": ("text/html", b"<html>not an image</html>"),
+        "/fake.png": ("image/png", b"<html>a page that says it is a PNG</html>"),
         "/huge.png": ("image/png", PNG + b"\0" * (6 * 1024 * 1024)),
     })
     thread = threading.Thread(target=server.serve_forever, daemon=True)

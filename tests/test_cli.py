@@ -62,7 +62,7 @@ def test_good_sources_still_reported_when_another_is_bad(tmp_path):
     bad = write_notes(tmp_path, "nothing here", "bad.md")
     result = run("check", str(bad), str(good))
     assert result.returncode == 1
-    assert f"{good}: 1 topics, 1 cards" in result.stdout
+    assert f"{good}: 1 topic, 1 card (1 question, 0 notes)" in result.stdout
 
 
 def test_strict_makes_warnings_fail(tmp_path):

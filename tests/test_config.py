@@ -54,9 +54,12 @@ def test_source_folder_config_beats_current_folder(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("content, message", [
     ("colums = 2\n", "unknown setting 'colums'"),
-    ("columns = 9\n", "bad value for columns: 9 — expected a number from 1 to 4"),
+    ("columns = 9\n", "bad value for columns: 9 — expected a whole number from 1 to 4"),
+    ("columns = 2.9\n", "bad value for columns: 2.9 — expected a whole number from 1 to 4"),
+    ("title = ['a']\n", "bad value for title: ['a'] — expected text (in quotes in a .toml file)"),
     ("paper = 'a3'\n", "bad value for paper"),
     ("columns = [\n", "not valid TOML"),
+    ("paper = 'a4'\ncolumns 3\n", "notes-export.toml:2: not valid TOML"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, content, message):
     (tmp_path / "notes-export.toml").write_text(content)
@@ -103,3 +106,12 @@ def test_front_matter_error_names_the_file(tmp_path):
     with pytest.raises(NotesError) as caught:
         config.resolve(write_notes(tmp_path, text), {}, text)
     assert "bad value for columns" in str(caught.value)
+
+
+def test_flags_override_a_file_both_ways_and_bad_flags_are_usage_errors(tmp_path):
+    (tmp_path / "notes-export.toml").write_text("strict = true\nfetch-images = true\n")
+    write_notes(tmp_path, NOTES)
+    shown = run("check", "-v", "--no-strict", "notes.md", cwd=tmp_path).stdout
+    assert "strict = False  (command line)" in shown and "fetch-images = True" in shown
+    bad = run("deck", "--title", " ", "notes.md", cwd=tmp_path)
+    assert bad.returncode == 2 and "Invalid value for --title: expected some text" in bad.stderr

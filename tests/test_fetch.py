@@ -60,3 +60,26 @@ def test_server_that_never_answers_does_not_hang_the_build(tmp_path, silent_serv
     assert result.output.count("image not fetched") == 6
     assert elapsed < 30  # six hanging images fetched in parallel, each with a 5 s deadline
     assert (tmp_path / "out" / "notes.apkg").exists()
+
+
+def test_fetch_images_refuses_fake_images_and_stops_a_trickling_server(tmp_path, fixture_server):  # noqa: F811
+    notes = notes_with_images(tmp_path, fixture_server.url("/fake.png"), fixture_server.url("/trickle.png"))
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["deck", "--fetch-images", "-o", str(tmp_path / "out"), str(notes)])
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert "sent as image/png, but the bytes are not an image" in warnings[0]
+    assert "timed out after 5 s" in warnings[1]
+    assert elapsed < 15  # the 5 s deadline holds although bytes keep coming (the server sends for a minute)
+    assert packed_media(tmp_path / "out" / "notes.apkg") == {}
+
+
+def test_fetch_images_into_an_unwritable_cache_is_a_warning(tmp_path, fixture_server):  # noqa: F811
+    notes = notes_with_images(tmp_path, fixture_server.url("/pixel.png"))
+    (tmp_path / "afile").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["deck", "--fetch-images", "-o", str(tmp_path / "afile" / "out"), str(notes)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # no traceback
+    lines = result.output.splitlines()
+    assert any(line.startswith("warning:") and "image not fetched: cannot store it" in line for line in lines)
+    assert any(line.startswith("error:") and "cannot write output" in line for line in lines)  # the deck neither

@@ -3,6 +3,7 @@
 CI runs a bounded number of examples; `just fuzz` runs the long profile.
 """
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -88,3 +89,29 @@ def test_every_deck_imports_into_anki_without_duplicate_guids(text):
         assert len(notes_by_guid(col)) == len(document.cards)
     finally:
         col.close()
+
+
+JSON_VALUE = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
+                          lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                  st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+                          max_leaves=6)
+CELL = st.one_of(
+    st.fixed_dictionaries({"cell_type": st.sampled_from(["markdown", "code", "raw", "other"]), "metadata": st.just({}),
+                           "source": st.one_of(NOTES, st.lists(NOTES, max_size=3))}),
+    JSON_VALUE)
+NOTEBOOK = st.fixed_dictionaries(
+    {"cells": st.one_of(st.lists(CELL, max_size=5), JSON_VALUE), "nbformat": st.sampled_from([4, 3, "4", None]),
+     "nbformat_minor": st.integers(0, 5),
+     "metadata": st.one_of(JSON_VALUE, st.fixed_dictionaries({"kernelspec": JSON_VALUE, "language_info": JSON_VALUE}))})
+
+
+@given(NOTEBOOK)
+def test_notebook_reader_raises_only_notes_errors(notebook):
+    path = write("")
+    path = path.rename(path.with_suffix(".ipynb"))
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    try:
+        document = load(path)
+    except NotesError:
+        return
+    assert [card.index for card in document.cards] == list(range(len(document.cards)))

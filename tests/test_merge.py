@@ -36,3 +36,15 @@ def test_merge_builds_one_deck_with_a_subdeck_per_file(tmp_path, collection):  #
                    capture_output=True, timeout=300)
     log = import_package(collection, alone / "stats.apkg")
     assert log.new == 0
+
+
+def test_merge_refuses_two_files_that_would_make_one_note(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        write_notes(tmp_path / folder, "# T\n## What is it?\nIt.\n", "notes.md")
+    result = subprocess.run([sys.executable, "-m", "exporter", "all", "--merge", "-o", str(tmp_path / "out"),
+                             str(tmp_path / "a" / "notes.md"), str(tmp_path / "b" / "notes.md")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "question 'What is it?' is also at" in result.stderr and "both would be one Anki note" in result.stderr
+    assert not (tmp_path / "out").exists() or not any(p.suffix in (".apkg", ".pdf") for p in (tmp_path / "out").iterdir())

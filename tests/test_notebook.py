@@ -75,3 +75,17 @@ def test_broken_notebook_is_one_clear_error(tmp_path, content):
         load(path)
     assert str(caught.value).startswith(f"{path}:")
     assert "not a valid notebook" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_front_matter_in_the_first_cell_sets_the_notebook_settings(tmp_path):
+    from exporter import build
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("---\ndeck-name: Course::NB\ncolumns: 2\n---\n# T\n## What?\nThis.")]
+    notebook.metadata = {"kernelspec": "py", "language_info": "not a mapping"}  # written by some other tool
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    report = build.check(path, {})
+    assert report.ok, report.errors
+    assert report.settings["deck-name"].value == "Course::NB" and report.settings["columns"].value == 2
+    assert report.settings["columns"].origin == f"front matter of {path}"

@@ -222,7 +222,8 @@ def test_local_images_are_embedded_and_nothing_else_is_read(tmp_path, fixture_se
         f'<link rel="attachment" href="file://{secret}"><a rel="attachment" href="file://{secret}">a</a>'
         f'<link rel="stylesheet" href="file://{outside}/style.css"><link rel="stylesheet" href="{remote}">'
         f'<div style="background: url(file://{secret})">x</div><object data="{remote}"></object>'
-        f'<embed src="file://{secret}"><svg><image href="file://{secret}"/></svg>')
+        f'<embed src="file://{secret}"><svg><image href="file://{secret}"/></svg>'
+        '<a href="other-notes.md">a relative link</a> <a href="https://example.org/">a web link</a>')
 
     opened: list[str] = []
 
@@ -242,6 +243,10 @@ def test_local_images_are_embedded_and_nothing_else_is_read(tmp_path, fixture_se
     assert any(remote in url or "file:" in url for url in result.refused)
     text = pdf_text(result.path).replace("\n", " ")
     assert "image not embedded · 127.0.0.1" in text
+    # a relative link would point into the reader's disk: only web and mail links are links
+    links = [annotation.get_object().get("/A", {}).get("/URI") for page in reader.pages
+             for annotation in page.get("/Annots", [])]
+    assert not [uri for uri in links if uri and not str(uri).startswith(("http:", "https:", "mailto:"))]
 
 
 def _image_names(page) -> set[int]:

@@ -1,8 +1,11 @@
 """Bad input gets one clear line, nothing is lost, previous outputs survive."""
 
 import errno
+import json
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -184,3 +187,93 @@ def test_interrupted_write_leaves_no_temporary_file(tmp_path):
             tmp.write_bytes(b"half")
             raise KeyboardInterrupt
     assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["x.bin"]
+
+
+@pytest.mark.parametrize("answer", ["> " * 3000 + "deep", "<div>" * 1500 + "deep" + "</div>" * 1500],
+                         ids=["quotes", "html"])
+def test_nesting_thousands_deep_builds_both_outputs_with_a_warning(tmp_path, answer):
+    notes = write_notes(tmp_path, f"# T\n## What is deep?\n{answer}\n")
+    result = run("all", "-o", str(tmp_path / "out"), str(notes))
+    assert result.returncode == 0, result.stderr
+    assert f"warning: {notes}:2: answer nests" in result.stderr and "shown as plain text" in result.stderr
+    assert outputs(tmp_path / "out") == ["notes.apkg", "notes.pdf"]
+
+
+def test_megabyte_code_line_is_cut_in_the_pdf_only(tmp_path):
+    from pypdf import PdfReader
+
+    notes = write_notes(tmp_path, "# T\n## What is minified?\n```json\n{\"k\": \"" + "a" * 1_000_000 + "\"}\n```\n")
+    out = tmp_path / "out"
+    result = run("all", "-o", str(out), str(notes))
+    assert result.returncode == 0, result.stderr
+    assert (f"warning: {notes}:4: code line of 1,000,009 characters: the PDF shows its first 5,000 — "
+            "break it into shorter lines (the deck keeps it whole)") in result.stderr
+    text = "".join(page.extract_text() for page in PdfReader(out / "notes.pdf").pages)
+    assert "995,009 more characters" in " ".join(text.split()) and len(PdfReader(out / "notes.pdf").pages) <= 3
+    with zipfile.ZipFile(out / "notes.apkg") as archive:
+        db = sqlite3.connect(":memory:")
+        db.deserialize(archive.read("collection.anki2"))
+    (fields,) = db.execute("SELECT flds FROM notes").fetchone()
+    assert "a" * 1_000_000 in fields  # the deck keeps the line whole
+
+
+def test_unreadable_image_names_are_warnings(tmp_path):
+    (tmp_path / "loop.png").symlink_to(tmp_path / "loop.png")
+    notes = write_notes(tmp_path, "# T\n## What is shown?\n![a](loop.png)\n\n![b](a%00b.png)\n\n"
+                        f"![c]({'x' * 300}.png)\n")
+    result = run("all", "-o", str(tmp_path / "out"), str(notes))
+    assert result.returncode == 0 and "Traceback" not in result.stderr and "Exception" not in result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert [line.split(":")[2] for line in warned] == ["3", "5", "7"]
+    assert all("image cannot be read" in line for line in warned)
+    assert run("deck", "--strict", "-o", str(tmp_path / "strict"), str(notes)).returncode == 1
+
+
+def test_symlinked_notes_keep_their_images_in_both_outputs(tmp_path):
+    from pypdf import PdfReader
+
+    real = tmp_path / "real"
+    real.mkdir()
+    shutil.copy(ROOT / "docs" / "img" / "card-front.png", real / "inside.png")
+    write_notes(real, "# T\n## What is shown?\n![inside](inside.png)\n", "real.md")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "notes.md").symlink_to(real / "real.md")
+    out = tmp_path / "out"
+    result = run("all", "-o", str(out), str(tmp_path / "src" / "notes.md"))
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+    with zipfile.ZipFile(out / "notes.apkg") as archive:
+        assert len(json.loads(archive.read("media"))) == 1
+    assert len(PdfReader(out / "notes.pdf").pages[0].images) >= 1  # (0 when the link was followed differently)
+
+
+def test_odd_files_and_names_are_one_line_each(tmp_path):
+    os.mkfifo(tmp_path / "fifo.md")
+    (tmp_path / "utf16.md").write_bytes("# T\n## What?\nx\n".encode("utf-16"))
+    odd = os.fsencode(tmp_path) + b"/caf\xe9.md"
+    with open(odd, "wb") as handle:
+        handle.write(GOOD.encode())
+    for name, message in (("fifo.md", "is not a regular file"), ("utf16.md", "is UTF-16 text, not UTF-8 — save it"),
+                          (os.fsdecode(odd), "the file name is not valid UTF-8 — rename the file")):
+        line = one_error_line(run("deck", "-o", str(tmp_path / "out"), str(tmp_path / name)))
+        assert message in line
+    assert outputs(tmp_path / "out") == []
+
+
+def test_killed_build_of_both_outputs_leaves_both_intact(tmp_path):
+    from pypdf import PdfReader
+
+    corpus = write_corpus(tmp_path / "src", 3)
+    out = tmp_path / "out"
+    assert run("all", "-o", str(out), str(corpus)).returncode == 0
+    deck, pdf = out / corpus.with_suffix(".apkg").name, out / corpus.with_suffix(".pdf").name
+    for delay in (0.5, 1.5, 2.5):
+        before = deck.read_bytes(), pdf.read_bytes()
+        corpus.write_text(corpus.read_text() + f"\n# Extra {delay}\n## What is {delay}?\nNew.\n")
+        process = subprocess.Popen([sys.executable, "-m", "exporter", "all", "-o", str(out), str(corpus)], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)  # the build and the processes it started
+        process.wait()
+        assert deck.read_bytes() == before[0] or zipfile.ZipFile(deck).testzip() is None
+        assert pdf.read_bytes() == before[1] or len(PdfReader(pdf).pages) > 0
+        assert outputs(out) == sorted([deck.name, pdf.name])

@@ -61,3 +61,27 @@ def test_watch_rebuilds_changed_sources_only_and_stops_on_ctrl_c(tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_watching_a_file_survives_saves_that_rename_over_it(tmp_path):
+    notes = write_notes(tmp_path, "# A\n## What is one?\nOne.\n", "one.md")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "exporter", "watch", "--only", "deck", "-q", "one.md"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: Queue = Queue()
+    threading.Thread(target=reader, args=(process.stdout, lines), daemon=True).start()
+    try:
+        wait_for(lines, lambda line: line.startswith("watching one.md"))
+        for n in range(1, 4):  # as editors save: write a new file, rename it over the old one
+            before = (tmp_path / "build" / "one.apkg").stat().st_mtime_ns
+            time.sleep(0.3)
+            (tmp_path / "one.md.new").write_text(f"# A\n## What is one?\nOne, edit {n}.\n## What is {n}?\n")
+            os.replace(tmp_path / "one.md.new", notes)
+            # -q: only problems are printed, so the rebuild shows as its warning
+            wait_for(lines, lambda line: "warning:" in line and f"What is {n}?" in line)
+            assert (tmp_path / "build" / "one.apkg").stat().st_mtime_ns > before
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()

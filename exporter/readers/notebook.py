@@ -7,6 +7,7 @@ nothing to its author.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from ..errors import NotesError
@@ -20,7 +21,9 @@ def read_notebook(path: Path) -> SourceText:
 
     text = decode(path, read_bytes(path))
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # nbformat's advice to its own developers (missing cell ids…)
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
     except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
         line = getattr(exc, "lineno", 1)
         raise NotesError(Location(path, line), f"not a valid notebook: {exc}",
@@ -32,10 +35,13 @@ def read_notebook(path: Path) -> SourceText:
     lines: list[str] = []
     origins: list[int] = []
     settings: dict[str, str] = {}
-    for number, cell in enumerate(notebook.get("cells", []), start=1):
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        source = clean_text(source)
+    cells = notebook.get("cells", [])
+    if not isinstance(cells, list):
+        raise NotesError(path, "not a valid notebook: its cells are not a list",
+                         "open and re-save it in Jupyter, or export it as Markdown")
+    for number, cell in enumerate(cells, start=1):
+        cell = _mapping(cell)
+        source = _cell_text(cell)
         cell_lines = source.split("\n")
         if cell.get("cell_type") == "markdown":
             if number == 1:
@@ -54,11 +60,35 @@ def read_notebook(path: Path) -> SourceText:
     return SourceText(path=path, lines=lines, origins=origins, unit="cell", settings=settings)
 
 
+def _cell_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+    return clean_text(source)
+
+
+def first_cell_text(text: str) -> str | None:
+    """The first cell's text when it is Markdown: where a notebook keeps its front matter."""
+    try:
+        cells = _mapping(json.loads(text)).get("cells")
+    except ValueError:
+        return None  # the reader reports the broken notebook
+    if isinstance(cells, list) and cells and _mapping(cells[0]).get("cell_type") == "markdown":
+        return _cell_text(cells[0])
+    return None
+
+
 def _notebook_language(notebook) -> str:
-    metadata = notebook.get("metadata", {})
-    return (metadata.get("language_info", {}).get("name")
-            or metadata.get("kernelspec", {}).get("language")
-            or "python")
+    """The kernel's language; metadata written by other tools may hold anything, so check."""
+    metadata = _mapping(notebook.get("metadata"))
+    for key, field in (("language_info", "name"), ("kernelspec", "language")):
+        value = _mapping(metadata.get(key)).get(field)
+        if isinstance(value, str) and value.strip():
+            return value.strip().lower()
+    return "python"
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _cell_language(source: str, language: str) -> str:

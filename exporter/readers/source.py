@@ -31,6 +31,12 @@ class SourceText:
 
 def read_bytes(path: Path) -> bytes:
     try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # such a name reaches Python as surrogates: no deck or PDF can carry it
+        raise NotesError(path, "the file name is not valid UTF-8", "rename the file") from None
+    if path.exists() and not path.is_dir() and not path.is_file():  # a FIFO or a device would block or never end
+        raise NotesError(path, "is not a regular file", "name a .md, .txt or .ipynb file")
+    try:
         return path.read_bytes()
     except FileNotFoundError:
         raise NotesError(path, "file not found", "check the path, or run from the folder that holds source/") from None
@@ -42,6 +48,9 @@ def read_bytes(path: Path) -> bytes:
 
 def decode(path: Path, data: bytes) -> str:
     """UTF-8 text with BOM removed and line endings made `\\n`; bad bytes name their line."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise NotesError(path, "is UTF-16 text, not UTF-8",
+                         "save it as UTF-8 (e.g. `iconv -f utf-16 -t utf-8`, or your editor's Save As)")
     if b"\x00" in data[:8192]:
         raise NotesError(path, "looks like a binary file, not notes text",
                          "export the notes as Markdown (.md) or a notebook (.ipynb)")
