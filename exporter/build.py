@@ -105,6 +105,7 @@ def split_clashing(sources: list[Path], out: Path, targets: tuple[str, ...]) -> 
     by_stem: dict[str, list[Path]] = {}
     for source in sources:
         by_stem.setdefault(source.stem.casefold(), []).append(source)
+
     def outputs(source: Path) -> str:
         return " and ".join(str(out / f"{source.stem}{SUFFIX[target]}") for target in targets)
 

@@ -23,7 +23,7 @@ subset timestamp is pinned through SOURCE_DATE_EPOCH while rendering.
 Measured (2 cores, WeasyPrint 70): the same HTML laid out as 3 CSS columns with
 `column-fill: auto` costs ~1.5x the CPU of column-sized pages; `balance` adds 10-20% more
 here (much more before spanners). Python's cycle collector is paused while WeasyPrint
-renders (a quarter of its CPU time otherwise). The sample: 9 sheets in ~2 s after import.
+renders (a quarter of its CPU time otherwise). The sample: 9 sheets in ~2.6 s after import.
 """
 
 from __future__ import annotations
@@ -73,11 +73,13 @@ BAND_GAP = 2.2
 PX_PER_MM = 96 / 25.4  # CSS pixels
 PT_PER_PX = 0.75
 
-# Chunking, in characters of card HTML (about 2,800 per A4-landscape column). Every cut
-# leaves the rest of a column empty (the next chunk starts a new column), so a document is
-# cut in two only once two processes save more than that costs: the sample (~85,000) is two
-# chunks, laid out on two cores in 1.9 s instead of 2.6 s, on the same 9 sheets.
-SPLIT_MIN = 40_000  # below this one process lays out everything (about 5 sheets)
+# Chunking, in characters of card HTML (about 3,500 per A4-landscape column). Every cut
+# leaves the rest of a column empty (the next chunk starts a new column, and where a column
+# ends cannot be known before layout: measured, the last column of a chunk is anywhere
+# from a quarter to all full), so a document is cut only when it is long enough for that
+# to be lost in it. The sample (~85,000) is one chunk: cut in two it took 1.9 s instead of
+# 2.6 s on two cores, but left a page a third empty.
+SPLIT_MIN = 120_000  # below this one process lays out everything (about 12 sheets)
 CHUNK_MAX = 240_000  # bounds a worker's memory (about 22 sheets, ~230 MB per chunk)
 CARD_WEIGHT = 250  # markup and spacing around a card
 TOPIC_WEIGHT = 300
@@ -477,14 +479,18 @@ def _card_view(card: Card, keep_below: float) -> dict:
 
 
 LEAD = re.compile(r'<p>((?:(?!</?p>).)*)</p>(?=\s*<(?:ul|ol|table|div class="highlight"))', re.DOTALL)
-LABEL = re.compile(r'<p( class="lead")?>([^<]{1,60}:)</p>')
+LABEL = re.compile(r'<p( class="lead")?>\s*([^<]{1,60}:)\s*</p>')
+# a short line without a sentence's ending above a list or a label: "Virtual Machine (VM)"
+TITLE = re.compile(r'<p( class="lead")?>\s*([^<]{1,40}[^<\s.!?;,:])\s*</p>(?=\s*<(?:ul|ol|p class="label))')
 
 
 def _leads_for_print(html: str) -> str:
     """A paragraph that introduces a list, table or code stays with it; a short one ending in
-    a colon ("Pros:", "Example:") is a label, set in bold so the answer scans."""
+    a colon ("Pros:", "Example:"), or a short title over a list or such a label, is set in
+    bold so the answer scans."""
     html = LEAD.sub(r'<p class="lead">\1</p>', html)
-    return LABEL.sub(lambda m: f'<p class="{"label lead" if m[1] else "label"}">{m[2]}</p>', html)
+    html = LABEL.sub(lambda m: f'<p class="{"label lead" if m[1] else "label"}">{m[2]}</p>', html)
+    return TITLE.sub(lambda m: f'<p class="label lead">{m[2]}</p>', html)
 
 
 CODE_BODY = re.compile(r'(<pre><span></span><code[^>]*>)(.*?)(</code></pre>)', re.DOTALL)

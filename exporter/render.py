@@ -258,7 +258,8 @@ def long_code_lines(card: Card) -> list[Diagnostic]:
             where = card.answer_lines[offset] if offset < len(card.answer_lines) else card.location.line
             found.append(Diagnostic(Location(card.location.file, where, card.location.unit),
                                     f"code line of {len(line):,} characters: the PDF shows its first "
-                                    f"{MAX_PRINTED_CODE_LINE:,}", "break it into shorter lines (the deck keeps it whole)"))
+                                    f"{MAX_PRINTED_CODE_LINE:,}",
+                                    "break it into shorter lines (the deck keeps it whole)"))
     return found
 
 

@@ -176,12 +176,20 @@ def test_sample_cards_render_in_anki(imported):
     assert '<div class="ne-context">Databases</div>' in front
 
 
-def test_sample_note_type_css_is_the_shared_stylesheet(imported):
+def test_sample_note_type_css_is_the_shared_stylesheet(imported, sample_doc):
     _, _, col = imported
     notetype = col.models.get(deckwriter.MODEL_ID)
     assert notetype["css"] == stylesheet("deck")
-    assert ".nightMode .highlight" in notetype["css"] and ".nightMode" in notetype["css"]
+    assert ".nightMode .highlight" in notetype["css"] and ".night_mode .highlight" in notetype["css"]
     assert "@media (max-width" in notetype["css"]
+    # the PDF is styled by the same content rules and the same code colours
+    from exporter.pdf import chunk_html, geometry, plan_chunks
+    from exporter.style import pygments_css, template_text
+
+    page = chunk_html(sample_doc, geometry("a4", True, 3, SAMPLE), stylesheet("pdf"), plan_chunks(sample_doc)[0],
+                      first=True)
+    for shared in (template_text("content.css"), pygments_css()):
+        assert shared in notetype["css"] and shared in page
 
 
 def test_rebuild_without_changes_keeps_every_mod(imported, sample_doc):

@@ -81,7 +81,8 @@ def test_front_matter_in_the_first_cell_sets_the_notebook_settings(tmp_path):
     from exporter import build
 
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_markdown_cell("---\ndeck-name: Course::NB\ncolumns: 2\n---\n# T\n## What?\nThis.")]
+    front = "---\ndeck-name: Course::NB\ncolumns: 2\n---\n"
+    notebook.cells = [nbformat.v4.new_markdown_cell(front + "# T\n## What?\nThis.")]
     notebook.metadata = {"kernelspec": "py", "language_info": "not a mapping"}  # written by some other tool
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(notebook), encoding="utf-8")

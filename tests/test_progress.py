@@ -30,7 +30,10 @@ def test_progress_on_a_terminal_and_silent_when_piped():
     assert quiet.getvalue() == ""
 
 
-def test_a_pdf_in_parts_reports_each_part(tmp_path):
+def test_a_pdf_in_parts_reports_each_part(tmp_path, monkeypatch):
+    from exporter import pdf
+
+    monkeypatch.setattr(pdf, "SPLIT_MIN", 40_000)  # the sample in two parts, as a long document would be
     document = load(SAMPLE)
     heard = []
     result = write_pdf(document, tmp_path, progress=heard.append)
