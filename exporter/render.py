@@ -249,6 +249,8 @@ def nesting(fragment: str) -> int | None:
 
 def long_code_lines(card: Card) -> list[Diagnostic]:
     """Code lines too long for the PDF to show whole (it cuts them)."""
+    if len(card.answer) <= MAX_PRINTED_CODE_LINE:
+        return []
     found = []
     fence: str | None = None
     for offset, line in enumerate(card.answer.split("\n")):
