@@ -389,10 +389,7 @@ def table(results: dict[int, dict[str, Task]]) -> list[str]:
         notes = f"cards {deck.info.get('cards') or '—'} / {base.info.get('cards') or '—'}"
         rows.append(f"| {size} | deck, cold | {seconds(deck)} | {seconds(base)} | {fmt_ratio(ratio(deck.wall, base.wall))} "
                     f"| {megabytes(deck)} | {megabytes(base)} | {notes}; {runs(deck)} / {runs(base)}{_status(deck, base)} |")
-        for name, label in (("deck-unchanged", "deck, nothing changed"), ("deck-edited", "deck, one answer changed")):
-            task = tasks[name]
-            rows.append(f"| {size} | {label} | {seconds(task)} | — | — | {megabytes(task)} | — "
-                        f"| {runs(task)}{_status(task)} |")
+        rows += _rebuild_rows(size, tasks, "deck")
         pdf, base = tasks["pdf"], tasks["pdf-baseline"]
         if pdf.skipped:
             rows.append(f"| {size} | pdf, cold | — | — | — | — | — | {pdf.skipped} |")
@@ -410,10 +407,17 @@ def table(results: dict[int, dict[str, Task]]) -> list[str]:
         slower = max((t.wall for t in (tasks["deck"], tasks["pdf"]) if t.ok), default=None)
         rows.append(f"| {size} | all, cold | {seconds(all_)} | — | — | {megabytes(all_)} | — "
                     f"| {fmt_ratio(ratio(all_.wall, slower))} the slower of deck/pdf alone; {runs(all_)}{_status(all_)} |")
-        for name, label in (("all-unchanged", "all, nothing changed"), ("all-edited", "all, one answer changed")):
-            task = tasks[name]
-            rows.append(f"| {size} | {label} | {seconds(task)} | — | — | {megabytes(task)} | — "
-                        f"| {runs(task)}{_status(task)} |")
+        rows += _rebuild_rows(size, tasks, "all")
+    return rows
+
+
+def _rebuild_rows(size: str, tasks: dict, command: str) -> list[str]:
+    """The rows of `command` rebuilt with nothing changed and after one answer changed."""
+    rows = []
+    for name, label in ((f"{command}-unchanged", "nothing changed"), (f"{command}-edited", "one answer changed")):
+        task = tasks[name]
+        rows.append(f"| {size} | {command}, {label} | {seconds(task)} | — | — | {megabytes(task)} | — "
+                    f"| {runs(task)}{_status(task)} |")
     return rows
 
 
